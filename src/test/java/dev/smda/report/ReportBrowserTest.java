@@ -65,7 +65,7 @@ class ReportBrowserTest {
         options.setBinary(chromium);
         // No network at all: anything the page tried to fetch would fail (and show in the checks below).
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + profile.toAbsolutePath(), "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions", "--disable-default-apps",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--disable-extensions", "--disable-default-apps",
                 "--host-resolver-rules=MAP * ~NOTFOUND", "--window-size=1400,1000");
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);
