@@ -28,7 +28,8 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from llama_reference import forward, make_weights, write_safetensors  # noqa: E402
 
-GGML = {"F32": 0, "F16": 1, "Q4_0": 2, "Q8_0": 8, "BF16": 30}
+GGML = {"F32": 0, "F16": 1, "Q4_0": 2, "Q4_1": 3, "Q5_0": 6, "Q5_1": 7, "Q8_0": 8, "Q2_K": 10, "Q3_K": 11, "Q4_K": 12,
+        "Q5_K": 13, "Q6_K": 14, "IQ4_NL": 20, "IQ4_XS": 23, "BF16": 30}
 STRING, ARRAY, UINT32, INT32, FLOAT32, BOOL = 8, 9, 4, 5, 6, 7
 
 
@@ -159,15 +160,20 @@ def gguf_name(hf):
     return f"blk.{layer}.{GGUF_NAMES[rest[:-len('.weight')]]}.weight"
 
 
-def model_tensors(cfg, weights, matrix_type, head_type=None):
-    """GGUF tensors of a model (matrices in matrix_type, the unembedding in head_type, norms in F32),
+def matrices_in(matrix_type, head_type=None):
+    """The tensor type of each weight: matrices in matrix_type, the unembedding in head_type, norms in F32."""
+    return lambda hf, w: "F32" if w.dim() == 1 else (head_type or matrix_type) if hf == "lm_head.weight" else matrix_type
+
+
+def model_tensors(cfg, weights, type_of, store_as=store):
+    """GGUF tensors of a model (each weight stored as type_of(name, weight) says, by store_as),
     and the Hugging Face-layout float64 weights they store."""
     tensors, stored = [], {}
     for hf, w in weights.items():
-        gtype = "F32" if w.dim() == 1 else (head_type or matrix_type) if hf == "lm_head.weight" else matrix_type
+        gtype = type_of(hf, w)
         heads = cfg["num_attention_heads"] if hf.endswith("q_proj.weight") else cfg["num_key_value_heads"] if hf.endswith("k_proj.weight") else 0
         on_disk = permute(w, heads) if heads else w
-        raw, values = store(on_disk, gtype)
+        raw, values = store_as(on_disk, gtype)
         stored[hf] = permute_back(values, heads) if heads else values
         tensors.append((gguf_name(hf), gtype, list(w.shape), raw))
     return tensors, stored
@@ -314,7 +320,7 @@ def build_pieces(out, gen):
     factors = rope_factors(cfg)
     ids = torch.tensor(SEQUENCE)
     for matrix, head in (("F32", None), ("F16", None), ("BF16", None), ("Q8_0", None), ("Q4_0", "Q8_0")):
-        tensors, stored = model_tensors(cfg, weights, matrix, head)
+        tensors, stored = model_tensors(cfg, weights, matrices_in(matrix, head))
         tensors.append(("rope_freqs.weight", "F32", [len(factors)], factors.numpy().tobytes()))
         tag = matrix.lower()
         write_gguf(os.path.join(out, f"pieces.{tag}.gguf"), meta, tensors)
@@ -337,7 +343,7 @@ def build_bytes(out, gen):
         ("tokenizer.ggml.bos_token_id", n, UINT32), ("tokenizer.ggml.eos_token_id", n + 1, UINT32),
         ("tokenizer.ggml.eot_token_id", n + 4, UINT32), ("tokenizer.ggml.add_bos_token", True, BOOL),
         ("tokenizer.chat_template", CHAT_TEMPLATE, STRING)]
-    tensors, stored = model_tensors(cfg, weights, "F16")
+    tensors, stored = model_tensors(cfg, weights, matrices_in("F16"))
     # Version 2 and a 64-byte alignment: both occur in files in the wild.
     write_gguf(os.path.join(out, "bytes.f16.gguf"), meta, tensors, version=2, alignment=64)
     ids = torch.tensor([n] + SEQUENCE[1:])

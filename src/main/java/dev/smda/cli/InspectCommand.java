@@ -50,7 +50,8 @@ final class InspectCommand implements Callable<Integer> {
             return 0;
         }
         System.out.printf("%s (%s)%n", info.path(), info.format());
-        System.out.printf("  architecture   LlamaForCausalLM, %d layers, hidden %d, MLP %d%n", c.numLayers(), c.hiddenSize(), c.intermediateSize());
+        System.out.printf("  architecture   LlamaForCausalLM, %d layer%s, hidden %d, MLP %d%n", c.numLayers(), c.numLayers() == 1 ? "" : "s",
+                c.hiddenSize(), c.intermediateSize());
         System.out.printf("  attention      %d query heads, %d key/value heads (group %d), head dim %d%n", c.numHeads(), c.numKvHeads(), c.groupSize(), c.headDim());
         System.out.printf("  rope           theta %.0f, scaling %s%n", c.ropeTheta(), c.ropeScaling().type());
         System.out.printf("  vocabulary     %d (tokenizer: %d), embeddings %s%n", c.vocabSize(), info.tokenizerVocab(), c.tieWordEmbeddings() ? "tied" : "untied");

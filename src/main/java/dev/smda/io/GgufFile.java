@@ -215,8 +215,9 @@ public final class GgufFile implements TensorSource {
     private Tensor readable(String name) {
         Tensor t = tensor(name);
         if (!t.type.readable()) {
-            throw new BadInputException(path + ": tensor '" + name + "' is " + t.type + "; smda reads F32, F16, BF16, Q8_0 and Q4_0 tensors"
-                    + " (convert the model with llama.cpp's llama-quantize to Q8_0, or use its Hugging Face folder)");
+            throw new BadInputException(path + ": tensor '" + name + "' is " + t.type + "; smda reads F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1,"
+                    + " Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL and IQ4_XS tensors (convert the model with llama.cpp's llama-quantize to one of them,"
+                    + " or use its Hugging Face folder)");
         }
         return t;
     }

@@ -49,7 +49,8 @@ class GgufReferenceTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"pieces.f32,F32", "pieces.f16,F16", "pieces.bf16,BF16", "pieces.q8_0,Q8_0", "pieces.q4_0,'Q4_0, Q8_0'", "bytes.f16,F16"})
+    @CsvSource({"pieces.f32,F32", "pieces.f16,F16", "pieces.bf16,BF16", "pieces.q8_0,Q8_0", "pieces.q4_0,'Q4_0, Q8_0'", "bytes.f16,F16",
+        "kquants,'Q6_K, Q4_K'"})
     void logitsMatchTheReferenceForEveryTensorType(String fixture, String storedTypes) throws Exception {
         Path file = Fixtures.path("gguf/" + fixture + ".gguf");
         try (SafeTensorsFile ref = SafeTensorsFile.open(Fixtures.path("gguf/reference." + fixture + ".safetensors"));
@@ -125,16 +126,16 @@ class GgufReferenceTest {
         message = assertThrows(BadInputException.class, () -> Models.open(notGguf, DataType.FLOAT32)).getMessage();
         assertTrue(message.contains("neither a model folder") && message.contains("GGUF"), message);
 
-        // The same file with one tensor declared Q4_1, a type smda does not read.
+        // The same file with one tensor declared MXFP4 (blocks of 32 in fewer bytes), a type smda does not read.
         byte[] patched = good.clone();
         int at = indexOf(patched, "blk.1.attn_q.weight".getBytes(StandardCharsets.UTF_8)) + "blk.1.attn_q.weight".length();
         int typeAt = at + 4 + 2 * 8; // n_dims, two dimensions
         assertEquals(2, patched[typeAt], "the fixture stores blk.1.attn_q.weight as Q4_0");
-        patched[typeAt] = 3;
-        Path q41 = dir.resolve("q4_1.gguf");
-        Files.write(q41, patched);
-        message = assertThrows(BadInputException.class, () -> Models.open(q41, DataType.FLOAT32)).getMessage();
-        assertTrue(message.contains("'blk.1.attn_q.weight' is Q4_1") && message.contains("Q8_0"), message);
+        patched[typeAt] = 39;
+        Path mxfp4 = dir.resolve("mxfp4.gguf");
+        Files.write(mxfp4, patched);
+        message = assertThrows(BadInputException.class, () -> Models.open(mxfp4, DataType.FLOAT32)).getMessage();
+        assertTrue(message.contains("'blk.1.attn_q.weight' is MXFP4") && message.contains("Q4_K"), message);
     }
 
     private static int indexOf(byte[] haystack, byte[] needle) {
