@@ -2,8 +2,4 @@ package dev.smda.analysis;
 
 /** A mean and its 95% bootstrap interval (percentile). */
 public record Interval(double mean, double low, double high) {
-
-    public boolean excludesZero() {
-        return low > 0 || high < 0;
-    }
 }

@@ -104,9 +104,4 @@ public final class PolicyDecomposition {
         }
         return out;
     }
-
-    /** The base coefficients (as re-derived here; equal to the policy's). */
-    public double[] baseCoefficients() {
-        return beta.clone();
-    }
 }

@@ -72,10 +72,6 @@ public enum GgmlType {
         return this == F32 || this == F16 || this == BF16 || decoder != null;
     }
 
-    public boolean quantized() {
-        return blockElements > 1;
-    }
-
     /** The type with ggml id {@code id}, or null if ggml has none smda knows of. */
     public static GgmlType byId(long id) {
         for (GgmlType t : values()) {

@@ -4,8 +4,6 @@ import static dev.smda.io.BlockDecoder.f16;
 import static dev.smda.io.BlockDecoder.u8;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 /**
  * llama.cpp's 4-bit non-linear types: each nibble indexes a fixed table of 16 levels, denser near

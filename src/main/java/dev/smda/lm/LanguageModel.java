@@ -56,11 +56,6 @@ public final class LanguageModel implements AutoCloseable {
         return source;
     }
 
-    /** The same tokenizer and format over other weights (e.g. after a fine-tuning update). */
-    public LanguageModel withModel(LlamaModel other) {
-        return new LanguageModel(other, tokenizer, chat, stopIds, source);
-    }
-
     public LanguageModel withChat(ChatFormat other) {
         return new LanguageModel(model, tokenizer, other, stopIds, source);
     }

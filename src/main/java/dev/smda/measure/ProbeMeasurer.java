@@ -4,7 +4,6 @@ import dev.smda.tensor.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import dev.smda.model.Hooks;
 import dev.smda.model.LlamaModel;
 import dev.smda.model.TokenBatch;

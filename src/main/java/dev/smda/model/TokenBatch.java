@@ -80,14 +80,6 @@ public final class TokenBatch {
         return sequences[row];
     }
 
-    public long tokenCount() {
-        long n = 0;
-        for (int[] s : sequences) {
-            n += s.length;
-        }
-        return n;
-    }
-
     /** The rotary position of a token: its index, or its depth in a tree. */
     int[][] positions(int start) {
         int[][] pos = new int[sequences.length][length];

@@ -31,10 +31,6 @@ public enum DType {
         return djl;
     }
 
-    public boolean isFloating() {
-        return this == F64 || this == F32 || this == F16 || this == BF16;
-    }
-
     /** The stored type of an array of the given DJL type. */
     public static DType of(DataType type) {
         for (DType d : values()) {

@@ -145,10 +145,6 @@ public final class HfTokenizer implements Tokenizer {
         return new String[] {merge.substring(0, space), merge.substring(space + 1)};
     }
 
-    public List<AddedToken> addedTokens() {
-        return List.copyOf(added.values());
-    }
-
     @Override
     public int[] encode(String text, boolean addSpecialTokens) {
         List<Integer> out = new ArrayList<>();

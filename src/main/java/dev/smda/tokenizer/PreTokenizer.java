@@ -15,15 +15,6 @@ sealed interface PreTokenizer {
     /** Splits each piece further; {@code first} tells whether a piece begins the text. */
     List<String> split(String piece, boolean first);
 
-    /** Applies this pre-tokenizer to every piece of a list. */
-    default List<String> splitAll(List<String> pieces) {
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < pieces.size(); i++) {
-            out.addAll(split(pieces.get(i), i == 0));
-        }
-        return out;
-    }
-
     static PreTokenizer fromJson(JsonNode n, String where) {
         if (n == null || n.isNull() || n.isMissingNode()) {
             return new Sequence(List.of());

@@ -53,12 +53,4 @@ public record SftConfig(
     public SftConfig withLora(int rank, double alpha, List<String> targets, long seed) {
         return new SftConfig(optimizer, learningRate, steps, weightDecay, beta1, beta2, epsilon, Mode.LORA, rank, alpha, targets, seed);
     }
-
-    public SftConfig withSteps(int newSteps) {
-        return new SftConfig(optimizer, learningRate, newSteps, weightDecay, beta1, beta2, epsilon, mode, loraRank, loraAlpha, loraTargets, seed);
-    }
-
-    public SftConfig withLearningRate(double lr) {
-        return new SftConfig(optimizer, lr, steps, weightDecay, beta1, beta2, epsilon, mode, loraRank, loraAlpha, loraTargets, seed);
-    }
 }

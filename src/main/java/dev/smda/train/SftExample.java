@@ -19,8 +19,4 @@ public record SftExample(int[] tokens, int promptLength) {
         System.arraycopy(response, 0, all, prompt.length, response.length);
         return new SftExample(all, prompt.length);
     }
-
-    public int responseLength() {
-        return tokens.length - promptLength;
-    }
 }
