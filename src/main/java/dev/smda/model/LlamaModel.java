@@ -42,9 +42,9 @@ public final class LlamaModel implements AutoCloseable {
     private final Map<String, NDArray> weights;
     private final Map<String, LoraAdapter> lora;
     private final DataType dtype;
-    private final AutoCloseable owned;
+    private final NDManager owned;
 
-    private LlamaModel(LlamaConfig config, Map<String, NDArray> weights, Map<String, LoraAdapter> lora, DataType dtype, AutoCloseable owned) {
+    private LlamaModel(LlamaConfig config, Map<String, NDArray> weights, Map<String, LoraAdapter> lora, DataType dtype, NDManager owned) {
         this.config = config;
         this.weights = Collections.unmodifiableMap(weights);
         this.lora = Collections.unmodifiableMap(lora);
@@ -108,7 +108,7 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /** A model over weights already in memory (e.g. freshly initialised); it owns {@code owned}. */
-    public static LlamaModel of(LlamaConfig config, Map<String, NDArray> weights, AutoCloseable owned) {
+    public static LlamaModel of(LlamaConfig config, Map<String, NDArray> weights, NDManager owned) {
         Map<String, long[]> expected = expectedShapes(config);
         DataType dtype = null;
         for (var e : expected.entrySet()) {
@@ -125,7 +125,7 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /** This model with some weights replaced; it shares the rest, and owns {@code owned}. */
-    public LlamaModel withWeights(Map<String, NDArray> replacements, AutoCloseable owned) {
+    public LlamaModel withWeights(Map<String, NDArray> replacements, NDManager owned) {
         Map<String, NDArray> next = new LinkedHashMap<>(weights);
         for (var e : replacements.entrySet()) {
             NDArray old = next.get(e.getKey());
@@ -138,7 +138,7 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /** This model with low-rank adapters on some projections (keyed by weight name). */
-    public LlamaModel withLora(Map<String, LoraAdapter> adapters, AutoCloseable owned) {
+    public LlamaModel withLora(Map<String, LoraAdapter> adapters, NDManager owned) {
         for (String name : adapters.keySet()) {
             if (!weights.containsKey(name)) {
                 throw new IllegalArgumentException("no projection " + name);
@@ -331,11 +331,7 @@ public final class LlamaModel implements AutoCloseable {
     @Override
     public void close() {
         if (owned != null) {
-            try {
-                owned.close();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+            owned.close();
         }
     }
 }

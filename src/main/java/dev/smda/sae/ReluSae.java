@@ -1,13 +1,14 @@
 package dev.smda.sae;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Activation;
 import java.util.Map;
 
 /** SAELens's "standard" SAE: features are the ReLU of the pre-activations. */
 public final class ReluSae extends Sae {
 
-    ReluSae(SaeConfig config, Map<String, NDArray> params, AutoCloseable owned) {
+    ReluSae(SaeConfig config, Map<String, NDArray> params, NDManager owned) {
         super(config, params, owned);
     }
 

@@ -2,6 +2,7 @@ package dev.smda.sae;
 
 import dev.smda.tensor.Tensors;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.smda.io.BadInputException;
 import dev.smda.model.LlamaConfig;
@@ -27,9 +28,9 @@ public abstract sealed class Sae implements AutoCloseable permits ReluSae, TopKS
 
     protected final SaeConfig config;
     protected final Map<String, NDArray> params;
-    private final AutoCloseable owned;
+    private final NDManager owned;
 
-    Sae(SaeConfig config, Map<String, NDArray> params, AutoCloseable owned) {
+    Sae(SaeConfig config, Map<String, NDArray> params, NDManager owned) {
         this.config = config;
         this.params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
         this.owned = owned;
@@ -51,19 +52,12 @@ public abstract sealed class Sae implements AutoCloseable permits ReluSae, TopKS
     }
 
     /** The SAE of a config's architecture over the given parameters; it owns {@code owned}. */
-    public static Sae of(SaeConfig config, Map<String, NDArray> params, AutoCloseable owned) {
+    public static Sae of(SaeConfig config, Map<String, NDArray> params, NDManager owned) {
         return switch (config.architecture()) {
             case RELU -> new ReluSae(config, params, owned);
             case TOPK, BATCHTOPK -> new TopKSae(config, params, owned);
             case JUMPRELU -> new JumpReluSae(config, params, owned);
         };
-    }
-
-    /** The same SAE over other parameters (e.g. after a training step). */
-    public Sae withParameters(Map<String, NDArray> replacements, AutoCloseable newOwned) {
-        Map<String, NDArray> next = new LinkedHashMap<>(params);
-        next.putAll(replacements);
-        return of(config, next, newOwned);
     }
 
     public SaeConfig config() {
@@ -150,11 +144,7 @@ public abstract sealed class Sae implements AutoCloseable permits ReluSae, TopKS
     @Override
     public void close() {
         if (owned != null) {
-            try {
-                owned.close();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+            owned.close();
         }
     }
 }

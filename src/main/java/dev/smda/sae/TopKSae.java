@@ -1,6 +1,7 @@
 package dev.smda.sae;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Activation;
 import dev.smda.tensor.Scoped;
@@ -12,7 +13,7 @@ import java.util.Map;
  */
 public final class TopKSae extends Sae {
 
-    TopKSae(SaeConfig config, Map<String, NDArray> params, AutoCloseable owned) {
+    TopKSae(SaeConfig config, Map<String, NDArray> params, NDManager owned) {
         super(config, params, owned);
     }
 
