@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
             "Options left out take the preset's values (smda's defaults, or the paper's with --preset paper)."})
 final class RunCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model folder.")
+    @Option(names = "--model", required = true, paramLabel = "PATH", description = "Hugging Face model folder or GGUF file.")
     Path model;
 
     @Option(names = "--sae", required = true, paramLabel = "DIR", description = "SAE folder (SAELens or sparsify); its features.json labels features.")

@@ -155,11 +155,8 @@ final class SaeCommand implements Runnable {
         @Mixin
         CorpusOptions corpusOptions;
 
-        @Option(names = "--sae", required = true, paramLabel = "DIR", description = "SAELens or sparsify folder.")
-        Path sae;
-
-        @Option(names = "--hook", paramLabel = "NAME", description = "Override the SAE's hook.")
-        String hook;
+        @Mixin
+        SaeOptions saeOptions;
 
         @Option(names = "--dense-threshold", defaultValue = "0.1", description = "Fraction of tokens above which a feature is dense (default: ${DEFAULT-VALUE}).")
         double denseThreshold;
@@ -170,8 +167,7 @@ final class SaeCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             List<CorpusItem> corpus = TextCorpus.read(corpusOptions.corpus);
-            try (LanguageModel lm = modelOptions.open(); Sae s = SaeFiles.load(sae, lm.model().dtype(), hook)) {
-                s.checkFits(lm.model().config(), sae.toString());
+            try (LanguageModel lm = modelOptions.open(); Sae s = saeOptions.load(lm)) {
                 SaeEvaluation e = SaeEvaluator.evaluate(lm, s, corpus, corpusOptions.maxTokensPerText, denseThreshold, Progress.console());
                 if (json) {
                     System.out.print(Json.pretty(e));
@@ -198,11 +194,8 @@ final class SaeCommand implements Runnable {
         @Mixin
         CorpusOptions corpusOptions;
 
-        @Option(names = "--sae", required = true, paramLabel = "DIR")
-        Path sae;
-
-        @Option(names = "--hook", paramLabel = "NAME", description = "Override the SAE's hook.")
-        String hook;
+        @Mixin
+        SaeOptions saeOptions;
 
         @Option(names = "--top", defaultValue = "8", description = "Contexts kept per feature (default: ${DEFAULT-VALUE}).")
         int top;
@@ -219,11 +212,10 @@ final class SaeCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             List<CorpusItem> corpus = TextCorpus.read(corpusOptions.corpus);
-            try (LanguageModel lm = modelOptions.open(); Sae s = SaeFiles.load(sae, lm.model().dtype(), hook)) {
-                s.checkFits(lm.model().config(), sae.toString());
+            try (LanguageModel lm = modelOptions.open(); Sae s = saeOptions.load(lm)) {
                 FeatureAtlas atlas = FeatureExplainer.explain(lm, s, corpus, top, window, corpusOptions.maxTokensPerText, corpusOptions.corpus.toString(),
-                        sae.toString(), Progress.console());
-                Path file = out != null ? out : sae.resolve(FeatureAtlas.FILE);
+                        saeOptions.sae.toString(), Progress.console());
+                Path file = out != null ? out : saeOptions.sae.resolve(FeatureAtlas.FILE);
                 atlas.write(file);
                 atlas.features().stream().sorted(java.util.Comparator.comparingDouble(FeatureAtlas.Feature::frequency).reversed()).limit(show)
                         .forEach(f -> System.out.printf("feature %5d  %-28s freq %.4f  max %.2f  e.g. %s%n", f.id(), f.label(), f.frequency(), f.maxActivation(),
