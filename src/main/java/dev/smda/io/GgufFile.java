@@ -8,6 +8,7 @@ import dev.smda.tensor.TensorInfo;
 import dev.smda.tensor.TensorSource;
 import dev.smda.tensor.Tensors;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -17,6 +18,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -62,6 +64,17 @@ public final class GgufFile implements TensorSource {
         this.metadata = metadata;
         this.tensors = tensors;
         this.data = data;
+    }
+
+    /** Whether {@code path} is a file that begins like a GGUF file. */
+    public static boolean isGguf(Path path) throws IOException {
+        if (!Files.isRegularFile(path)) {
+            return false;
+        }
+        try (InputStream in = Files.newInputStream(path)) {
+            byte[] magic = in.readNBytes(4);
+            return magic.length == 4 && ByteBuffer.wrap(magic).order(ByteOrder.LITTLE_ENDIAN).getInt() == MAGIC;
+        }
     }
 
     public static GgufFile open(Path path) throws IOException {

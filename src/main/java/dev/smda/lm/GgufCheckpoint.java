@@ -16,8 +16,6 @@ import dev.smda.tokenizer.ChatFormat;
 import dev.smda.tokenizer.GgufVocabulary;
 import dev.smda.tokenizer.HfTokenizer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -39,17 +37,6 @@ import java.util.regex.Pattern;
 public final class GgufCheckpoint {
 
     private GgufCheckpoint() {}
-
-    /** Whether {@code path} is a file that begins like a GGUF file. */
-    public static boolean isGguf(Path path) throws IOException {
-        if (!Files.isRegularFile(path)) {
-            return false;
-        }
-        try (InputStream in = Files.newInputStream(path)) {
-            byte[] magic = in.readNBytes(4);
-            return magic.length == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F';
-        }
-    }
 
     public static LanguageModel open(Path path, DataType dtype) throws IOException {
         try (GgufFile file = GgufFile.open(path)) {

@@ -18,7 +18,7 @@ import java.util.Locale;
 public record ModelInfo(Path path, String format, LlamaConfig config, String storedDtype, long storedBytes, int tokenizerVocab, String chatVariant) {
 
     public static ModelInfo read(Path path) throws IOException {
-        if (GgufCheckpoint.isGguf(path)) {
+        if (GgufFile.isGguf(path)) {
             try (GgufFile file = GgufFile.open(path)) {
                 LlamaConfig config = GgufCheckpoint.config(file);
                 HfTokenizer tokenizer = GgufCheckpoint.vocabulary(file).tokenizer(path.toString());

@@ -2,6 +2,7 @@ package dev.smda.lm;
 
 import ai.djl.ndarray.types.DataType;
 import dev.smda.io.BadInputException;
+import dev.smda.io.GgufFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +20,7 @@ public final class Models {
         if (!Files.exists(path)) {
             throw new BadInputException(path + ": no such model folder or file");
         }
-        if (GgufCheckpoint.isGguf(path)) {
+        if (GgufFile.isGguf(path)) {
             return GgufCheckpoint.open(path, dtype);
         }
         throw new BadInputException(path + ": neither a model folder (config.json, model.safetensors, tokenizer.json) nor a GGUF file");

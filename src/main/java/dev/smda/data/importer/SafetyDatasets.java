@@ -152,10 +152,14 @@ public final class SafetyDatasets {
                 skipped++;
                 continue;
             }
-            String category = item.path("category").isTextual() ? item.get("category").asText() : harmful ? set : "harmless";
-            probes.add(new ImportedProbe(id(set, i + 1), prompt, category, harmful, source(file, "item " + i), licence.spdx(), Map.of("set", set)));
+            probes.add(new ImportedProbe(id(set, i + 1), prompt, category(item, set, harmful), harmful, source(file, "item " + i), licence.spdx(), Map.of("set", set)));
         }
         return skipped;
+    }
+
+    /** An item's own category, or else its set's name (harmful sets) or "harmless". */
+    private static String category(JsonNode item, String set, boolean harmful) {
+        return item.path("category").isTextual() ? item.get("category").asText() : harmful ? set : "harmless";
     }
 
     /** JailbreakBench's behaviours: Goal (the prompt), Target, Behavior, Category, Source. */
@@ -247,8 +251,7 @@ public final class SafetyDatasets {
                     labels.put("unsafe_by_llamaguard2", j.get("is_jailbreak_llamaguard2").asInt() == 1);
                 }
             }
-            String category = item.path("category").isTextual() ? item.get("category").asText() : harmful ? set : "harmless";
-            pairs.add(new ImportedPair(id(model + "_" + set + "_" + intervention, i + 1), prompt, response, category, harmful, source(file, "item " + i), licence.spdx(), labels));
+            pairs.add(new ImportedPair(id(model + "_" + set + "_" + intervention, i + 1), prompt, response, category(item, set, harmful), harmful, source(file, "item " + i), licence.spdx(), labels));
         }
         return skipped;
     }
