@@ -20,7 +20,6 @@ final class ModelOptions {
     String chatDate;
 
     LanguageModel open() throws IOException {
-        LanguageModel lm = Models.open(model, Models.dtype(dtype));
-        return chatDate == null ? lm : lm.withChat(lm.chat().withDate(chatDate));
+        return Models.open(model, Models.dtype(dtype)).withChatDate(chatDate);
     }
 }

@@ -56,8 +56,9 @@ public final class LanguageModel implements AutoCloseable {
         return source;
     }
 
-    public LanguageModel withChat(ChatFormat other) {
-        return new LanguageModel(model, tokenizer, other, stopIds, source);
+    /** This model with its chat template writing {@code date} as today's date (itself when date is null). */
+    public LanguageModel withChatDate(String date) {
+        return date == null ? this : new LanguageModel(model, tokenizer, chat().withDate(date), stopIds, source);
     }
 
     /** Token ids of a single-turn chat prompt, ending where the assistant's reply begins. */

@@ -79,7 +79,7 @@ public final class SmdaRun {
         RunManifest manifest = startManifest(probes.size(), pairs.size(), resume);
         try (LanguageModel opened = Models.open(inputs.model(), Models.dtype(config.dtype()));
                 Sae sae = SaeFiles.load(inputs.sae(), Models.dtype(config.dtype()), null)) {
-            LanguageModel lm = config.chatDate() == null ? opened : opened.withChat(opened.chat().withDate(config.chatDate()));
+            LanguageModel lm = opened.withChatDate(config.chatDate());
             sae.checkFits(lm.model().config(), inputs.sae().toString());
             FeatureAtlas atlas = FeatureAtlas.besideSae(inputs.sae());
             List<ProbeTokens> tokens = probes.stream().map(p -> ProbeTokens.of(lm.tokenizer(), lm.chat(), p.prompt())).toList();
@@ -103,8 +103,8 @@ public final class SmdaRun {
             ProbeMeasurer measurer = everything.withFeatures(ids);
             PairEffects effects = new PairEffects(lm, measurer, base, config.update().toSftConfig(config.seed()), linearized, sae);
             int computed = 0;
-            try (Progress bar = progress.start("pairs", pairs.size(), "pairs", pairs.stream().filter(p -> dir.hasPair(p.id())).count())) {
-                long done = pairs.stream().filter(p -> dir.hasPair(p.id())).count();
+            long done = pairs.stream().filter(p -> dir.hasPair(p.id())).count();
+            try (Progress bar = progress.start("pairs", pairs.size(), "pairs", done)) {
                 for (SftPair pair : pairs) {
                     if (dir.hasPair(pair.id())) {
                         continue;
@@ -236,12 +236,13 @@ public final class SmdaRun {
         for (int i = 0; i < n; i++) {
             System.arraycopy(base.x()[i], 0, flat, i * p, p);
         }
-        new SafeTensorsWriter().metadata("behaviour", config.behaviour().name().toLowerCase())
+        String behaviour = config.behaviour().name().toLowerCase(java.util.Locale.ROOT);
+        new SafeTensorsWriter().metadata("behaviour", behaviour)
                 .addDoubles("X", flat, n, p).addDoubles("y", base.y(), n).addDoubles("refusal_probability", base.refusalProbability(), n)
                 .addLongs("feature_ids", IntStream.of(base.featureIds()).asLongStream().toArray(), p).write(dir.file(RunDirectory.BASE));
         ObjectNode json = (ObjectNode) Json.MAPPER.valueToTree(policy);
-        json.put("behaviour", config.behaviour().name().toLowerCase());
-        json.put("text", PolicyText.describe(policy, config.behaviour().name().toLowerCase(), 12));
+        json.put("behaviour", behaviour);
+        json.put("text", PolicyText.describe(policy, behaviour, 12));
         Json.write(dir.file(RunDirectory.POLICY), json);
     }
 
