@@ -20,39 +20,39 @@ public final class DataSets {
 
     /** probes.jsonl: {@code id}, {@code prompt}, {@code category}, {@code harmful}; other fields are kept out of the way. */
     public static List<Probe> probes(Path file) throws IOException {
-        List<Probe> out = new ArrayList<>();
-        Map<String, Integer> seen = new HashMap<>();
-        for (Jsonl.Line line : Jsonl.read(file)) {
-            Probe p = new Probe(id(line, seen), line.text("prompt"), line.text("category"), line.bool("harmful"));
-            out.add(p);
-        }
-        if (out.isEmpty()) {
-            throw new BadInputException(file + ": no probes");
-        }
-        return out;
+        return nonEmpty(file, "probes", read(file, (line, id) -> new Probe(id, line.text("prompt"), line.text("category"), line.bool("harmful"))));
     }
 
     /** pairs.jsonl: {@code id}, {@code prompt}, {@code response}, {@code category}, {@code harmful}. */
     public static List<SftPair> pairs(Path file) throws IOException {
-        List<SftPair> out = new ArrayList<>();
-        Map<String, Integer> seen = new HashMap<>();
-        for (Jsonl.Line line : Jsonl.read(file)) {
-            out.add(new SftPair(id(line, seen), line.text("prompt"), line.text("response"), line.text("category"), line.bool("harmful")));
-        }
-        if (out.isEmpty()) {
-            throw new BadInputException(file + ": no pairs");
-        }
-        return out;
+        return nonEmpty(file, "pairs",
+                read(file, (line, id) -> new SftPair(id, line.text("prompt"), line.text("response"), line.text("category"), line.bool("harmful"))));
     }
 
     /** pairs.truth.jsonl of the embedded world. */
     public static List<PairTruth> truth(Path file) throws IOException {
-        List<PairTruth> out = new ArrayList<>();
+        return read(file, (line, id) -> new PairTruth(id, line.bool("interference"), line.text("true_category"), line.optionalText("kind")));
+    }
+
+    /** What a JSONL line becomes, given the line and its checked, unique id. */
+    private interface LineReader<T> {
+        T read(Jsonl.Line line, String id);
+    }
+
+    private static <T> List<T> read(Path file, LineReader<T> reader) throws IOException {
+        List<T> out = new ArrayList<>();
         Map<String, Integer> seen = new HashMap<>();
         for (Jsonl.Line line : Jsonl.read(file)) {
-            out.add(new PairTruth(id(line, seen), line.bool("interference"), line.text("true_category"), line.optionalText("kind")));
+            out.add(reader.read(line, id(line, seen)));
         }
         return out;
+    }
+
+    private static <T> List<T> nonEmpty(Path file, String what, List<T> items) {
+        if (items.isEmpty()) {
+            throw new BadInputException(file + ": no " + what);
+        }
+        return items;
     }
 
     /**
@@ -62,10 +62,10 @@ public final class DataSets {
     public static void checkPairCategories(Path pairsFile, List<SftPair> pairs, List<Probe> probes) throws IOException {
         Set<String> known = new TreeSet<>();
         probes.forEach(p -> known.add(p.category()));
-        List<Jsonl.Line> lines = Jsonl.read(pairsFile);
         for (int i = 0; i < pairs.size(); i++) {
             if (!known.contains(pairs.get(i).category())) {
-                throw new BadInputException(lines.get(i).where() + ": field 'category': '" + pairs.get(i).category()
+                // The file is read again only to name the line.
+                throw new BadInputException(Jsonl.read(pairsFile).get(i).where() + ": field 'category': '" + pairs.get(i).category()
                         + "' is not a category of the probes (" + String.join(", ", known) + ")");
             }
         }
