@@ -23,6 +23,7 @@ public final class Hooks {
     private static final Pattern BLOCK_HOOK = Pattern.compile("blocks\\.(\\d+)\\.(hook_resid_pre|hook_attn_out|hook_resid_mid|hook_mlp_out|hook_resid_post)");
 
     private final Map<String, List<ActivationHook>> hooks = new LinkedHashMap<>();
+    private WeightTaps taps = WeightTaps.NONE;
 
     public static Hooks none() {
         return new Hooks();
@@ -41,8 +42,18 @@ public final class Hooks {
         return c;
     }
 
+    /** Sees every weight's use in the forward pass (one set of taps per pass). */
+    public Hooks tap(WeightTaps weightTaps) {
+        this.taps = weightTaps;
+        return this;
+    }
+
+    WeightTaps taps() {
+        return taps;
+    }
+
     public boolean isEmpty() {
-        return hooks.isEmpty();
+        return hooks.isEmpty() && taps == WeightTaps.NONE;
     }
 
     NDArray run(String name, NDArray activation) {

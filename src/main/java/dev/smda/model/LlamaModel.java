@@ -205,14 +205,21 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Logits {@code [..., vocab]} of final hidden states. */
     public NDArray logits(NDArray hidden) {
-        return Scoped.compute(() -> hidden.matMul(unembedding().transpose()));
+        return logits(hidden, Hooks.none());
+    }
+
+    /** Logits of final hidden states, with the unembedding's use shown to the hooks' weight taps. */
+    public NDArray logits(NDArray hidden, Hooks hooks) {
+        String head = config.tieWordEmbeddings() ? EMBED : LM_HEAD;
+        return Scoped.compute(() -> hooks.taps().linear(head, hidden, hidden.matMul(unembedding().transpose())));
     }
 
     private NDArray run(TokenBatch batch, Hooks hooks, KvCache cache, int stopAfterLayer) {
         int past = cache == null ? 0 : cache.length();
         NDManager m = weight(EMBED).getManager();
         NDArray ids = batch.ids(m);
-        NDArray x = weight(EMBED).get(ids);
+        WeightTaps taps = hooks.taps();
+        NDArray x = taps.lookup(EMBED, ids, weight(EMBED).get(ids));
         x = hooks.run("hook_embed", x);
         if (stopAfterLayer < 0) {
             return null;
@@ -224,11 +231,11 @@ public final class LlamaModel implements AutoCloseable {
         NDArray mask = attentionMask(m, batch, past);
         for (int l = 0; l < config.numLayers(); l++) {
             x = hooks.run("blocks." + l + ".hook_resid_pre", x);
-            NDArray attn = attention(l, rmsNorm(x, weight(blockWeight(l, "input_layernorm"))), rope[0], rope[1], mask, cache);
+            NDArray attn = attention(l, rmsNorm(x, blockWeight(l, "input_layernorm"), taps), rope[0], rope[1], mask, cache, taps);
             attn = hooks.run("blocks." + l + ".hook_attn_out", attn);
             x = x.add(attn);
             x = hooks.run("blocks." + l + ".hook_resid_mid", x);
-            NDArray mlp = mlp(l, rmsNorm(x, weight(blockWeight(l, "post_attention_layernorm"))));
+            NDArray mlp = mlp(l, rmsNorm(x, blockWeight(l, "post_attention_layernorm"), taps), taps);
             mlp = hooks.run("blocks." + l + ".hook_mlp_out", mlp);
             x = x.add(mlp);
             x = hooks.run("blocks." + l + ".hook_resid_post", x);
@@ -239,47 +246,48 @@ public final class LlamaModel implements AutoCloseable {
         if (cache != null) {
             cache.advance(batch.length());
         }
-        NDArray h = rmsNorm(x, weight(FINAL_NORM));
+        NDArray h = rmsNorm(x, FINAL_NORM, taps);
         return hooks.run("ln_final.hook_normalized", h);
     }
 
     /** RMSNorm, computed in at least single precision as Hugging Face does. */
-    private NDArray rmsNorm(NDArray x, NDArray weight) {
+    private NDArray rmsNorm(NDArray x, String weightName, WeightTaps taps) {
         NDArray xf = upcast(x);
         NDArray inverseRms = Tensors.plus(xf.square().mean(new int[] {-1}, true), config.rmsNormEps()).sqrt();
-        return xf.div(inverseRms).toType(dtype, false).mul(weight);
+        NDArray normalized = xf.div(inverseRms).toType(dtype, false);
+        return taps.scale(weightName, normalized, normalized.mul(weight(weightName)));
     }
 
     private NDArray upcast(NDArray x) {
         return dtype == DataType.FLOAT64 ? x : x.toType(DataType.FLOAT32, false);
     }
 
-    private NDArray project(int layer, String projection, NDArray x) {
+    private NDArray project(int layer, String projection, NDArray x, WeightTaps taps) {
         String name = blockWeight(layer, projection);
         NDArray y = x.matMul(weight(name).transpose());
         LoraAdapter adapter = lora.get(name);
         if (adapter != null) {
             y = y.add(Tensors.times(x.matMul(adapter.a().transpose()).matMul(adapter.b().transpose()), adapter.scale()));
         }
-        return y;
+        return taps.linear(name, x, y);
     }
 
-    private NDArray mlp(int layer, NDArray x) {
-        NDArray gate = project(layer, "mlp.gate_proj", x);
-        NDArray up = project(layer, "mlp.up_proj", x);
-        return project(layer, "mlp.down_proj", gate.mul(Activation.sigmoid(gate)).mul(up));
+    private NDArray mlp(int layer, NDArray x, WeightTaps taps) {
+        NDArray gate = project(layer, "mlp.gate_proj", x, taps);
+        NDArray up = project(layer, "mlp.up_proj", x, taps);
+        return project(layer, "mlp.down_proj", gate.mul(Activation.sigmoid(gate)).mul(up), taps);
     }
 
-    private NDArray attention(int layer, NDArray x, NDArray cos, NDArray sin, NDArray mask, KvCache cache) {
+    private NDArray attention(int layer, NDArray x, NDArray cos, NDArray sin, NDArray mask, KvCache cache, WeightTaps taps) {
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
         int heads = config.numHeads();
         int kvHeads = config.numKvHeads();
         int group = config.groupSize();
         int hd = config.headDim();
-        NDArray q = rotate(project(layer, "self_attn.q_proj", x).reshape(b, t, heads, hd), cos, sin);
-        NDArray k = rotate(project(layer, "self_attn.k_proj", x).reshape(b, t, kvHeads, hd), cos, sin);
-        NDArray v = project(layer, "self_attn.v_proj", x).reshape(b, t, kvHeads, hd);
+        NDArray q = rotate(project(layer, "self_attn.q_proj", x, taps).reshape(b, t, heads, hd), cos, sin);
+        NDArray k = rotate(project(layer, "self_attn.k_proj", x, taps).reshape(b, t, kvHeads, hd), cos, sin);
+        NDArray v = project(layer, "self_attn.v_proj", x, taps).reshape(b, t, kvHeads, hd);
         // Query head h uses key/value head h / group: group the queries instead of copying keys.
         q = q.reshape(b, t, kvHeads, group, hd).transpose(0, 2, 3, 1, 4).reshape(b, kvHeads, group * t, hd);
         k = k.transpose(0, 2, 1, 3);
@@ -296,7 +304,7 @@ public final class LlamaModel implements AutoCloseable {
         scores = upcast(scores).reshape(b, kvHeads, group, t, keys).add(mask);
         NDArray probs = scores.softmax(-1).toType(dtype, false).reshape(b, kvHeads, group * t, keys);
         NDArray out = probs.matMul(v).reshape(b, kvHeads, group, t, hd).transpose(0, 3, 1, 2, 4).reshape(b, t, (long) heads * hd);
-        return project(layer, "self_attn.o_proj", out);
+        return project(layer, "self_attn.o_proj", out, taps);
     }
 
     /** Rotary embedding in Hugging Face's half-split layout: x*cos + rotate_half(x)*sin. */

@@ -6,6 +6,7 @@ import ai.djl.training.GradientCollector;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Gradients of a scalar with respect to named arrays. Each array is replaced by a fresh leaf that
@@ -39,7 +40,24 @@ public final class Autograd {
         return grads;
     }
 
-    private static NDArray leaf(NDArray array) {
+    /**
+     * Back-propagates the scalar {@code body} computes. Arrays it creates are freed afterwards, except
+     * those it took out of the scope: leaves created inside (with {@link #leaf}) keep their gradients
+     * for the caller to read.
+     */
+    public static void backward(Supplier<NDArray> body) {
+        try (NDScope scope = new NDScope(); GradientCollector collector = Torch.engine().newGradientCollector()) {
+            scope.suppressNotUsedWarning();
+            NDArray value = body.get();
+            if (value.getShape().size() != 1) {
+                throw new IllegalArgumentException("gradient of a non-scalar of shape " + value.getShape());
+            }
+            collector.backward(value);
+        }
+    }
+
+    /** A new leaf sharing {@code array}'s storage, outside any scope, recording its gradient. */
+    public static NDArray leaf(NDArray array) {
         NDArray leaf = array.stopGradient();
         NDScope.unregister(leaf);
         leaf.setRequiresGradient(true);
