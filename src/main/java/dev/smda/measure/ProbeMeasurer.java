@@ -1,16 +1,21 @@
 package dev.smda.measure;
 
-import dev.smda.tensor.Tensors;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import dev.smda.model.Hooks;
 import dev.smda.model.LlamaModel;
 import dev.smda.model.TokenBatch;
 import dev.smda.sae.Sae;
 import dev.smda.tensor.Scoped;
+import dev.smda.tensor.Tensors;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Measures a model on probes in one forward pass per batch: each probe's row holds the chat prompt
@@ -18,6 +23,12 @@ import java.util.List;
  * and its own earlier tokens), so the refusal probability is exact teacher forcing over all openings
  * at once, and the SAE features are read from the same pass at the prompt's positions (which the
  * appended branches cannot affect).
+ *
+ * <p>Features come from the SAE's own encoder (or dense ReLU(hW + b)), or, for a measurer
+ * {@link #frozenAt frozen} at a base measurement, from the pre-activations gated where the base was
+ * active: the encoder linearised at the base activations, TopK and JumpReLU with their active sets
+ * fixed as ReLU's gate is. The same computation, left connected to autograd, gives the gradient of
+ * any linear functional of the measurement ({@link #functional}).
  */
 public final class ProbeMeasurer {
 
@@ -29,50 +40,137 @@ public final class ProbeMeasurer {
     private final int[] featureIds;
     private final int batchSize;
     private final FeatureEncoding encoding;
-    private final boolean keepActivations;
+    /** Per probe, the frozen gates (see {@link Measurement#gates}); null: encode exactly. */
+    private final double[][] frozen;
 
     /**
      * @param sae may be null (no features)
      * @param featureIds the features to keep, in this order; null for all of the SAE's
      */
     public ProbeMeasurer(List<ProbeTokens> probes, RefusalOpenings openings, Behaviour behaviour, Pooling pooling, Sae sae, int[] featureIds, int batchSize) {
-        this(probes, openings, behaviour, pooling, sae, featureIds, batchSize, FeatureEncoding.SAE, false);
+        this(probes, openings, behaviour, pooling, sae, featureIds, batchSize, FeatureEncoding.SAE);
     }
 
-    /** @param keepActivations also return the pooled hook activations (see {@link Measurement}) */
     public ProbeMeasurer(List<ProbeTokens> probes, RefusalOpenings openings, Behaviour behaviour, Pooling pooling, Sae sae, int[] featureIds,
-            int batchSize, FeatureEncoding encoding, boolean keepActivations) {
-        this.encoding = encoding;
-        this.keepActivations = keepActivations;
+            int batchSize, FeatureEncoding encoding) {
+        this(probes, openings, behaviour, pooling, sae, sae == null ? new int[0] : featureIds != null ? featureIds.clone()
+                : IntStream.range(0, sae.config().dSae()).toArray(), batchSize, encoding, null);
+    }
+
+    private ProbeMeasurer(List<ProbeTokens> probes, RefusalOpenings openings, Behaviour behaviour, Pooling pooling, Sae sae, int[] featureIds,
+            int batchSize, FeatureEncoding encoding, double[][] frozen) {
         this.probes = List.copyOf(probes);
         this.openings = openings;
         this.behaviour = behaviour;
         this.pooling = pooling;
         this.sae = sae;
-        this.featureIds = sae == null ? new int[0] : featureIds != null ? featureIds.clone()
-                : java.util.stream.IntStream.range(0, sae.config().dSae()).toArray();
+        this.featureIds = featureIds;
         this.batchSize = batchSize;
+        this.encoding = encoding;
+        this.frozen = frozen;
     }
 
     public ProbeMeasurer withFeatures(int[] ids) {
-        return new ProbeMeasurer(probes, openings, behaviour, pooling, sae, ids, batchSize, encoding, keepActivations);
+        return new ProbeMeasurer(probes, openings, behaviour, pooling, sae, ids.clone(), batchSize, encoding, null);
+    }
+
+    /** This measurer with the encoder's active set frozen where {@code base} (measured with gates, same features) was active. */
+    public ProbeMeasurer frozenAt(Measurement base) {
+        if (base.gates() == null || !java.util.Arrays.equals(base.featureIds(), featureIds)) {
+            throw new IllegalArgumentException("freezing the gates needs a base measured with gates on the same features");
+        }
+        return new ProbeMeasurer(probes, openings, behaviour, pooling, sae, featureIds, batchSize, encoding, base.gates());
+    }
+
+    public int probes() {
+        return probes.size();
+    }
+
+    public int batchSize() {
+        return batchSize;
+    }
+
+    public Behaviour behaviour() {
+        return behaviour;
     }
 
     public Measurement measure(LlamaModel model) {
+        return measure(model, false);
+    }
+
+    /** Measures and also returns the gates that {@link #frozenAt} freezes. */
+    public Measurement measureWithGates(LlamaModel model) {
+        return measure(model, true);
+    }
+
+    private Measurement measure(LlamaModel model, boolean withGates) {
         int n = probes.size();
         double[] p = new double[n];
         double[][] x = new double[n][];
-        double[][] h = keepActivations ? new double[n][] : null;
-        List<RefusalOpenings.Node> nodes = openings.nodes();
+        double[][] gates = withGates ? new double[n][] : null;
         for (int start = 0; start < n; start += batchSize) {
             int end = Math.min(n, start + batchSize);
-            measureBatch(model, start, end, nodes, p, x, h);
+            int s = start;
+            Scoped.run(() -> {
+                Batch batch = batch(start(model, s, end, true));
+                double[] refusal = batch.refusal.toDoubleArray();
+                System.arraycopy(refusal, 0, p, s, refusal.length);
+                if (sae != null) {
+                    readFeatures(batch, x, gates);
+                }
+            });
         }
         double[] y = new double[n];
         for (int i = 0; i < n; i++) {
             y[i] = behaviour.of(p[i]);
+            if (x[i] == null) {
+                x[i] = new double[0];
+            }
         }
-        return new Measurement(p, y, x, featureIds.clone(), h);
+        return new Measurement(p, y, x, featureIds.clone(), gates);
+    }
+
+    /**
+     * {@code Σ_i cY[i]·y_i + Σ_ik cX[i][k]·X_ik} over the probes {@code [start, end)}, as a scalar still
+     * connected to autograd; either weighting may be null. X is read with the frozen gates (the
+     * measurer must be {@link #frozenAt frozen}); without y the pass stops at the SAE's layer.
+     */
+    public NDArray functional(LlamaModel model, int start, int end, double[] cY, double[][] cX) {
+        if (cX != null && frozen == null) {
+            throw new IllegalStateException("a functional of the features needs the gates frozen at a base measurement");
+        }
+        return Scoped.compute(() -> {
+            Batch batch = batch(start(model, start, end, cY != null));
+            NDArray total = null;
+            if (cY != null) {
+                NDArray y = behaviourOf(batch.refusal);
+                total = y.mul(weights(batch, cY, start, end)).sum();
+            }
+            if (cX != null) {
+                NDArray x = batch.features.toType(DataType.FLOAT64, false);
+                double[] w = new double[(end - start) * featureIds.length];
+                for (int i = start; i < end; i++) {
+                    System.arraycopy(cX[i], 0, w, (i - start) * featureIds.length, featureIds.length);
+                }
+                NDArray part = x.mul(Tensors.owned(x.getManager(), w, x.getShape())).sum();
+                total = total == null ? part : total.add(part);
+            }
+            return total;
+        });
+    }
+
+    private static NDArray weights(Batch batch, double[] c, int start, int end) {
+        return Tensors.owned(batch.refusal.getManager(), java.util.Arrays.copyOfRange(c, start, end), new Shape(end - start));
+    }
+
+    /** y of refusal probabilities as an array (see {@link Behaviour#of}). */
+    private NDArray behaviourOf(NDArray p) {
+        NDArray q = p.maximum(Tensors.scalar(p, 1e-12)).minimum(Tensors.scalar(p, 1 - 1e-12));
+        return switch (behaviour) {
+            case PROBABILITY -> p;
+            case LOG_ODDS -> q.log().sub(Tensors.plus(q.neg(), 1).log());
+            case LOG_PROBABILITY -> q.log();
+        };
     }
 
     /** Where a node sits in a probe's row: right after the prompt, in the tree's node order. */
@@ -80,7 +178,14 @@ public final class ProbeMeasurer {
         return node == openings.root() ? promptLength - 1 : promptLength + nodes.indexOf(node);
     }
 
-    private void measureBatch(LlamaModel model, int start, int end, List<RefusalOpenings.Node> nodes, double[] p, double[][] x, double[][] h) {
+    /** The arrays of one forward pass over probes [start, end). */
+    private record Pass(LlamaModel model, int start, int end, TokenBatch tokens, NDArray hidden, NDArray activations) {}
+
+    /** One batch's refusal probabilities {@code [B]} (float64; null without the openings) and pooled features {@code [B, k]}. */
+    private record Batch(Pass pass, NDArray refusal, NDArray features, NDArray encoded, List<int[]> spans) {}
+
+    private Pass start(LlamaModel model, int start, int end, boolean withOpenings) {
+        List<RefusalOpenings.Node> nodes = withOpenings ? openings.nodes() : List.of();
         List<int[]> rows = new ArrayList<>();
         List<int[]> parents = new ArrayList<>();
         for (int i = start; i < end; i++) {
@@ -100,118 +205,151 @@ public final class ProbeMeasurer {
             parents.add(par);
         }
         TokenBatch batch = TokenBatch.trees(rows, parents);
-        int length = batch.length();
         Hooks hooks = Hooks.none();
-        Hooks.Capture activations = sae == null ? null : hooks.capture(sae.config().hookName());
-        try (NDArray hidden = model.hidden(batch, hooks, null)) {
-            readRefusal(model, hidden, batch, start, end, nodes, p);
-            if (activations != null) {
-                readFeatures(activations.get(), length, start, end, x, h);
-            }
-        } finally {
-            if (activations != null) {
-                activations.close();
-            }
+        Hooks.Capture capture = sae == null ? null : hooks.capture(sae.config().hookName());
+        NDArray hidden = null;
+        if (withOpenings) {
+            hidden = model.hidden(batch, hooks, null);
+        } else {
+            model.runHooks(batch, hooks);
         }
+        NDArray activations = capture == null ? null : capture.get();
+        if (activations != null) {
+            ai.djl.ndarray.NDScope.register(activations);
+        }
+        return new Pass(model, start, end, batch, hidden, activations);
     }
 
-    /** log p(child token | parent position) for every edge of every probe's tree; leaves multiply along their path. */
-    private void readRefusal(LlamaModel model, NDArray hidden, TokenBatch batch, int start, int end, List<RefusalOpenings.Node> nodes, double[] p) {
-        int vocab = model.config().vocabSize();
-        int length = batch.length();
-        long[] parentRows = new long[(end - start) * nodes.size()];
-        int e = 0;
-        for (int i = start; i < end; i++) {
-            int promptLength = probes.get(i).ids().length;
-            int row = i - start;
-            for (RefusalOpenings.Node node : nodes) {
-                parentRows[e++] = (long) row * length + position(promptLength, nodes, node.parent());
-            }
+    private Batch batch(Pass pass) {
+        NDArray refusal = pass.hidden == null ? null : refusal(pass);
+        if (sae == null) {
+            return new Batch(pass, refusal, null, null, null);
         }
-        double[] edgeLogProb = new double[parentRows.length];
-        try (NDArray lp = Scoped.compute(() -> {
-            NDManager m = hidden.getManager();
-            NDArray picked = hidden.reshape(-1, hidden.getShape().get(2)).get(Tensors.owned(m, parentRows));
-            NDArray logProbs = model.logits(picked).logSoftmax(1);
-            long[] flat = new long[parentRows.length];
-            for (int k = 0; k < flat.length; k++) {
-                flat[k] = (long) k * vocab + nodes.get(k % nodes.size()).token();
-            }
-            return logProbs.reshape(-1).get(Tensors.owned(m, flat));
-        })) {
-            double[] values = lp.toType(DataType.FLOAT64, false).toDoubleArray();
-            System.arraycopy(values, 0, edgeLogProb, 0, values.length);
-        }
-        for (int i = start; i < end; i++) {
-            int base = (i - start) * nodes.size();
-            double total = 0;
-            for (int k = 0; k < nodes.size(); k++) {
-                RefusalOpenings.Node node = nodes.get(k);
-                if (!node.isLeaf()) {
-                    continue;
-                }
-                double logPath = 0;
-                for (RefusalOpenings.Node at = node; at != openings.root(); at = at.parent()) {
-                    logPath += edgeLogProb[base + nodes.indexOf(at)];
-                }
-                total += Math.exp(logPath);
-            }
-            p[i] = total;
-        }
-    }
-
-    /** Encodes the pooled positions with the SAE and pools the chosen features per probe. */
-    private void readFeatures(NDArray activations, int length, int start, int end, double[][] x, double[][] h) {
         List<Long> rows = new ArrayList<>();
         List<int[]> spans = new ArrayList<>();
-        for (int i = start; i < end; i++) {
+        for (int i = pass.start; i < pass.end; i++) {
             int[] positions = probes.get(i).positions(pooling);
             spans.add(new int[] {rows.size(), positions.length});
             for (int pos : positions) {
-                rows.add((long) (i - start) * length + pos);
+                rows.add((long) (i - pass.start) * pass.tokens.length() + pos);
             }
         }
-        double[] f;
-        double[] raw = null;
-        int d = (int) activations.getShape().get(2);
-        try (NDArray picked = Scoped.compute(() -> activations.reshape(-1, d)
-                .get(Tensors.owned(activations.getManager(), rows.stream().mapToLong(Long::longValue).toArray())).toType(sae.dtype(), false));
-                NDArray selected = Scoped.compute(() -> {
-                    NDManager m = picked.getManager();
-                    NDArray columns = Tensors.owned(m, java.util.Arrays.stream(featureIds).asLongStream().toArray());
-                    if (encoding == FeatureEncoding.DENSE_RELU) {
-                        NDArray w = sae.parameter(Sae.W_ENC).get(new ai.djl.ndarray.index.NDIndex(":, {}", columns));
-                        NDArray b = sae.parameter(Sae.B_ENC).get(columns);
-                        return ai.djl.nn.Activation.relu(picked.matMul(w).add(b));
-                    }
-                    return sae.encode(picked).get(new ai.djl.ndarray.index.NDIndex(":, {}", columns));
-                })) {
-            f = selected.toType(DataType.FLOAT64, false).toDoubleArray();
-            if (h != null) {
-                raw = picked.toType(DataType.FLOAT64, false).toDoubleArray();
+        NDArray acts = pass.activations;
+        int d = (int) acts.getShape().get(2);
+        NDArray picked = acts.reshape(-1, d).get(Tensors.owned(acts.getManager(), rows.stream().mapToLong(Long::longValue).toArray())).toType(sae.dtype(), false);
+        NDArray columns = Tensors.owned(picked.getManager(), IntStream.of(featureIds).asLongStream().toArray());
+        NDArray pre = encoding == FeatureEncoding.DENSE_RELU
+                ? picked.matMul(sae.parameter(Sae.W_ENC).get(new NDIndex(":, {}", columns))).add(sae.parameter(Sae.B_ENC).get(columns))
+                : null;
+        if (frozen != null) {
+            NDArray preActivations = pre != null ? pre : sae.preActivationsOf(picked).get(new NDIndex(":, {}", columns));
+            double[] g = new double[rows.size() * featureIds.length];
+            for (int i = pass.start; i < pass.end; i++) {
+                int[] span = spans.get(i - pass.start);
+                System.arraycopy(frozen[i], 0, g, span[0] * featureIds.length, span[1] * featureIds.length);
+            }
+            NDArray gated = preActivations.mul(Tensors.owned(picked.getManager(), g, preActivations.getShape()).toType(preActivations.getDataType(), false));
+            return new Batch(pass, refusal, segmentSum(gated, spans), null, spans);
+        }
+        NDArray encoded = pre != null ? Activation.relu(pre) : sae.encode(picked).get(new NDIndex(":, {}", columns));
+        return new Batch(pass, refusal, pool(encoded, spans), encoded, spans);
+    }
+
+    /** Per probe, the sum of its rows: {@code [probes, k]} from {@code [rows, k]}. */
+    private static NDArray segmentSum(NDArray rows, List<int[]> spans) {
+        int total = (int) rows.getShape().get(0);
+        double[] s = new double[spans.size() * total];
+        for (int i = 0; i < spans.size(); i++) {
+            for (int r = 0; r < spans.get(i)[1]; r++) {
+                s[i * total + spans.get(i)[0] + r] = 1;
             }
         }
+        return Tensors.owned(rows.getManager(), s, new Shape(spans.size(), total)).toType(rows.getDataType(), false).matMul(rows);
+    }
+
+    private NDArray pool(NDArray encoded, List<int[]> spans) {
+        if (pooling != Pooling.MAX) {
+            NDArray sum = segmentSum(encoded, spans);
+            if (pooling != Pooling.MEAN) {
+                return sum;
+            }
+            double[] inverse = spans.stream().mapToDouble(s -> 1.0 / s[1]).toArray();
+            return sum.mul(Tensors.owned(encoded.getManager(), inverse, new Shape(spans.size(), 1)).toType(encoded.getDataType(), false));
+        }
+        NDList maxima = new NDList();
+        for (int[] span : spans) {
+            maxima.add(encoded.get(span[0] + ":" + (span[0] + span[1])).max(new int[] {0}, true));
+        }
+        return NDArrays.concat(maxima);
+    }
+
+    /** Reads a batch's pooled features, and when asked the gates that freeze its active set. */
+    private void readFeatures(Batch batch, double[][] x, double[][] gates) {
         int k = featureIds.length;
-        for (int i = start; i < end; i++) {
-            int[] span = spans.get(i - start);
-            double[] pooled = new double[k];
-            for (int r = 0; r < span[1]; r++) {
-                int base = (span[0] + r) * k;
-                for (int j = 0; j < k; j++) {
-                    double v = f[base + j];
-                    pooled[j] = pooling == Pooling.MAX ? (r == 0 ? v : Math.max(pooled[j], v)) : pooled[j] + v / span[1];
-                }
-            }
-            x[i] = pooled;
-            if (h != null) {
-                double[] mean = new double[d];
-                for (int r = 0; r < span[1]; r++) {
-                    for (int c = 0; c < d; c++) {
-                        mean[c] += raw[(span[0] + r) * d + c] / span[1];
-                    }
-                }
-                h[i] = mean;
+        double[] pooled = batch.features.toType(DataType.FLOAT64, false).toDoubleArray();
+        double[] encoded = gates == null ? null : batch.encoded.toType(DataType.FLOAT64, false).toDoubleArray();
+        for (int i = batch.pass.start; i < batch.pass.end; i++) {
+            int b = i - batch.pass.start;
+            x[i] = java.util.Arrays.copyOfRange(pooled, b * k, (b + 1) * k);
+            if (gates != null) {
+                gates[i] = gatesOf(encoded, batch.spans.get(b), k);
             }
         }
+    }
+
+    /**
+     * Each pooled position's weight on each feature's pre-activation, chosen so that the gated sum
+     * equals the base features: active positions count 1 (1/positions for mean pooling); for max
+     * pooling only the position of the maximum counts.
+     */
+    private double[] gatesOf(double[] encoded, int[] span, int k) {
+        double[] g = new double[span[1] * k];
+        for (int j = 0; j < k; j++) {
+            int best = 0;
+            for (int r = 0; r < span[1]; r++) {
+                double v = encoded[(span[0] + r) * k + j];
+                if (pooling == Pooling.MAX) {
+                    best = v > encoded[(span[0] + best) * k + j] ? r : best;
+                } else if (v > 0) {
+                    g[r * k + j] = pooling == Pooling.MEAN ? 1.0 / span[1] : 1;
+                }
+            }
+            if (pooling == Pooling.MAX && encoded[(span[0] + best) * k + j] > 0) {
+                g[best * k + j] = 1;
+            }
+        }
+        return g;
+    }
+
+    /** The refusal probability of each probe in the batch, {@code [B]} in float64: Σ over leaves of exp(Σ edge log-probabilities on its path). */
+    private NDArray refusal(Pass pass) {
+        List<RefusalOpenings.Node> nodes = openings.nodes();
+        LlamaModel model = pass.model;
+        int vocab = model.config().vocabSize();
+        int length = pass.tokens.length();
+        int b = pass.end - pass.start;
+        long[] parentRows = new long[b * nodes.size()];
+        long[] flat = new long[parentRows.length];
+        int e = 0;
+        for (int i = pass.start; i < pass.end; i++) {
+            int promptLength = probes.get(i).ids().length;
+            for (RefusalOpenings.Node node : nodes) {
+                flat[e] = (long) e * vocab + node.token();
+                parentRows[e++] = (long) (i - pass.start) * length + position(promptLength, nodes, node.parent());
+            }
+        }
+        NDArray hidden = pass.hidden;
+        NDArray picked = hidden.reshape(-1, hidden.getShape().get(2)).get(Tensors.owned(hidden.getManager(), parentRows));
+        NDArray edges = model.logits(picked).logSoftmax(1).reshape(-1).get(Tensors.owned(hidden.getManager(), flat))
+                .toType(DataType.FLOAT64, false).reshape(b, nodes.size());
+        List<RefusalOpenings.Node> leaves = nodes.stream().filter(RefusalOpenings.Node::isLeaf).toList();
+        double[] onPath = new double[nodes.size() * leaves.size()];
+        for (int l = 0; l < leaves.size(); l++) {
+            for (RefusalOpenings.Node at = leaves.get(l); at != openings.root(); at = at.parent()) {
+                onPath[nodes.indexOf(at) * leaves.size() + l] = 1;
+            }
+        }
+        NDArray paths = Tensors.owned(hidden.getManager(), onPath, new Shape(nodes.size(), leaves.size()));
+        return edges.matMul(paths).exp().sum(new int[] {1});
     }
 }

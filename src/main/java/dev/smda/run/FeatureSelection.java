@@ -81,6 +81,6 @@ public final class FeatureSelection {
                 x[i][k] = full.x()[i][column[k]];
             }
         }
-        return new Measurement(full.refusalProbability(), full.y(), x, ids.clone(), full.activations());
+        return new Measurement(full.refusalProbability(), full.y(), x, ids.clone(), null);
     }
 }

@@ -84,9 +84,8 @@ public final class SmdaRun {
             FeatureAtlas atlas = FeatureAtlas.besideSae(inputs.sae());
             List<ProbeTokens> tokens = probes.stream().map(p -> ProbeTokens.of(lm.tokenizer(), lm.chat(), p.prompt())).toList();
             RefusalOpenings openings = RefusalOpenings.of(lm.tokenizer(), config.refusalOpenings());
-            boolean linearized = config.featureChange() == RunConfig.FeatureChange.LINEARIZED;
             ProbeMeasurer everything = new ProbeMeasurer(tokens, openings, config.behaviour(), config.pooling(), sae, null, config.batchSize(),
-                    config.encoding(), linearized);
+                    config.encoding());
             Measurement full = everything.measure(lm.model());
             checkFinite(full);
             int[] ids = FeatureSelection.select(config, full.x(), probes);
@@ -94,14 +93,18 @@ public final class SmdaRun {
                 throw new BadInputException("no SAE feature passes the " + config.selection().name().toLowerCase() + " selection (threshold "
                         + config.selectionThreshold() + ") on these probes");
             }
+            ProbeMeasurer measurer = everything.withFeatures(ids);
             Measurement base = FeatureSelection.restrict(full, ids);
+            if (config.featureChange() == RunConfig.FeatureChange.LINEARIZED) {
+                base = measurer.measureWithGates(lm.model());
+                measurer = measurer.frozenAt(base);
+            }
             List<String> labels = labels(atlas, ids);
             RidgeFit policy = Ridge.fit(base.x(), base.y(), ids, labels, config.ridgeOptions());
             writeBase(base, policy);
             manifest = withFeatures(manifest, ids.length);
 
-            ProbeMeasurer measurer = everything.withFeatures(ids);
-            PairEffects effects = new PairEffects(lm, measurer, base, config.update().toSftConfig(config.seed()), linearized, sae);
+            PairEffects effects = new PairEffects(lm, measurer, base, config.update().toSftConfig(config.seed()));
             int computed = 0;
             long done = pairs.stream().filter(p -> dir.hasPair(p.id())).count();
             try (Progress bar = progress.start("pairs", pairs.size(), "pairs", done)) {

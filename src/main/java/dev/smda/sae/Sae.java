@@ -86,6 +86,15 @@ public abstract sealed class Sae implements AutoCloseable permits ReluSae, TopKS
         return Scoped.compute(() -> activate(preActivations(normalizeIn(x))));
     }
 
+    /**
+     * The pre-activations {@code [..., d_sae]} of activations {@code [..., d_in]}, the SAE's input
+     * conventions applied: where a feature is active, its activation equals its pre-activation, so
+     * pre-activations times a fixed 0/1 gate are the encoder with its active set frozen.
+     */
+    public NDArray preActivationsOf(NDArray x) {
+        return Scoped.compute(() -> preActivations(normalizeIn(x)));
+    }
+
     /** {@code (x - b_dec) W_enc + b_enc} of an already normalised input. */
     protected NDArray preActivations(NDArray normalized) {
         NDArray in = config.applyBDecToInput() ? normalized.sub(params.get(B_DEC)) : normalized;

@@ -25,14 +25,27 @@ public final class SftTrainer {
 
     /** Applies {@code config.steps()} optimiser steps on {@code batch}, starting from {@code base}. */
     public static LlamaModel fineTune(LlamaModel base, List<SftExample> batch, SftConfig config) {
-        return config.mode() == SftConfig.Mode.FULL ? full(base, batch, config) : lora(base, batch, config);
+        return train(base, java.util.Collections.nCopies(config.steps(), batch), config);
     }
 
-    private static LlamaModel full(LlamaModel base, List<SftExample> batch, SftConfig config) {
+    /**
+     * One optimiser step on each batch in turn (the optimiser's state carried from step to step),
+     * starting from {@code base}: a pass of fine-tuning over a data set. {@code config.steps()} is not
+     * used; the schedule is the steps.
+     */
+    public static LlamaModel train(LlamaModel base, List<List<SftExample>> schedule, SftConfig config) {
+        if (schedule.isEmpty()) {
+            throw new IllegalArgumentException("no fine-tuning steps");
+        }
+        return config.mode() == SftConfig.Mode.FULL ? full(base, schedule, config) : lora(base, schedule, config);
+    }
+
+    private static LlamaModel full(LlamaModel base, List<List<SftExample>> schedule, SftConfig config) {
         NDManager owner = base.weight(LlamaModel.EMBED).getManager().newSubManager();
         Map<String, NDArray> params = new LinkedHashMap<>(base.weights());
         try (Optimizer update = Optimizer.of(config, owner)) {
-            for (int step = 0; step < config.steps(); step++) {
+            for (int step = 0; step < schedule.size(); step++) {
+                List<SftExample> batch = schedule.get(step);
                 LlamaModel current = base.withWeights(params, null);
                 Map<String, NDArray> grads = Gradients.ofWeights(current, params.keySet(), m -> SftLoss.of(m, batch));
                 Map<String, NDArray> next = update.step(params, grads, config.learningRate());
@@ -49,12 +62,12 @@ public final class SftTrainer {
         return base.withWeights(params, owner);
     }
 
-    private static LlamaModel lora(LlamaModel base, List<SftExample> batch, SftConfig config) {
+    private static LlamaModel lora(LlamaModel base, List<List<SftExample>> schedule, SftConfig config) {
         NDManager owner = base.weight(LlamaModel.EMBED).getManager().newSubManager();
         try (Optimizer update = Optimizer.of(config, owner)) {
             Map<String, NDArray> params = initialLora(base, config, owner);
             double scale = config.loraAlpha() / config.loraRank();
-            for (int step = 0; step < config.steps(); step++) {
+            for (List<SftExample> batch : schedule) {
                 LlamaModel current = base.withLora(adapters(params, scale), null);
                 Map<String, NDArray> grads = Gradients.ofLora(current, m -> SftLoss.of(m, batch));
                 Map<String, NDArray> next = update.step(params, grads, config.learningRate());

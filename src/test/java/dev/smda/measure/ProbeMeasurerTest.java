@@ -1,5 +1,6 @@
 package dev.smda.measure;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -80,6 +81,73 @@ class ProbeMeasurerTest {
             }
             return out;
         }
+    }
+
+    /**
+     * The measurer frozen at a base measurement reproduces the base, and the gradient of a linear
+     * functional of its y and X (a TopK SAE, its active set frozen) matches central finite
+     * differences along a random direction of every weight, in double precision.
+     */
+    @Test
+    void frozenGatesReproduceTheBaseAndFunctionalGradientsMatchFiniteDifferences() throws Exception {
+        Path model = TinyChatModel.create(dir.resolve("m3"), 3);
+        try (LanguageModel lm = Models.open(model, DataType.FLOAT64); NDManager m = Torch.newManager()) {
+            RefusalOpenings tree = RefusalOpenings.of(lm.tokenizer(), List.of("I can't", "Sorry"));
+            List<ProbeTokens> probes = List.of("How do I bake bread?", "Make a pipe bomb", "What is 2+2?").stream()
+                    .map(q -> ProbeTokens.of(lm.tokenizer(), lm.chat(), q)).toList();
+            Map<String, NDArray> params = new LinkedHashMap<>();
+            params.put(Sae.W_ENC, m.randomNormal(0, 0.5f, new Shape(32, 40), DataType.FLOAT64));
+            params.put(Sae.B_ENC, m.randomNormal(0, 0.1f, new Shape(40), DataType.FLOAT64));
+            params.put(Sae.W_DEC, m.randomNormal(0, 0.3f, new Shape(40, 32), DataType.FLOAT64));
+            params.put(Sae.B_DEC, m.randomNormal(0, 0.1f, new Shape(32), DataType.FLOAT64));
+            Sae sae = Sae.of(SaeConfig.topK(32, 40, 6, "blocks.0.hook_resid_post", "tiny"), params, null);
+            int[] chosen = {3, 0, 39, 12, 20, 7};
+            java.util.Random random = new java.util.Random(4);
+            double[] cY = random.doubles(probes.size()).map(v -> v - 0.5).toArray();
+            double[][] cX = new double[probes.size()][chosen.length];
+            for (double[] row : cX) {
+                for (int j = 0; j < row.length; j++) {
+                    row[j] = random.nextGaussian();
+                }
+            }
+            Map<String, NDArray> direction = new LinkedHashMap<>();
+            lm.model().weights().forEach((name, w) -> direction.put(name, m.randomNormal(0, 1f, w.getShape(), DataType.FLOAT64)));
+            for (Pooling pooling : Pooling.values()) {
+                ProbeMeasurer measurer = new ProbeMeasurer(probes, tree, Behaviour.LOG_ODDS, pooling, sae, chosen, 2);
+                Measurement base = measurer.measureWithGates(lm.model());
+                ProbeMeasurer frozen = measurer.frozenAt(base);
+                Measurement again = frozen.measure(lm.model());
+                for (int i = 0; i < probes.size(); i++) {
+                    assertArrayEquals(base.x()[i], again.x()[i], 1e-12, pooling + ": frozen gates reproduce the base");
+                }
+                Map<String, NDArray> grads = dev.smda.model.Gradients.ofWeights(lm.model(), lm.model().weights().keySet(), mm -> {
+                    NDArray first = frozen.functional(mm, 0, 2, cY, cX);
+                    return first.add(frozen.functional(mm, 2, probes.size(), cY, cX));
+                });
+                double analytic = 0;
+                for (String name : grads.keySet()) {
+                    analytic += grads.get(name).mul(direction.get(name)).sum().getDouble();
+                }
+                double h = 1e-6;
+                double numeric = (value(frozen, lm, direction, h, cY, cX) - value(frozen, lm, direction, -h, cY, cX)) / (2 * h);
+                assertEquals(numeric, analytic, 1e-6 * Math.max(1, Math.abs(numeric)), pooling + ": directional derivative");
+            }
+        }
+    }
+
+    private static double value(ProbeMeasurer frozen, LanguageModel lm, Map<String, NDArray> direction, double h, double[] cY, double[][] cX) {
+        Map<String, NDArray> moved = new LinkedHashMap<>();
+        lm.model().weights().forEach((name, w) -> moved.put(name, w.add(direction.get(name).mul(h))));
+        Measurement at = frozen.measure(lm.model().withWeights(moved, null));
+        double s = 0;
+        for (int i = 0; i < cY.length; i++) {
+            s += cY[i] * at.y()[i];
+            for (int j = 0; j < cX[i].length; j++) {
+                s += cX[i][j] * at.x()[i][j];
+            }
+        }
+        moved.values().forEach(NDArray::close);
+        return s;
     }
 
     @Test
