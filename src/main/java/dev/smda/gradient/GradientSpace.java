@@ -16,16 +16,19 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * The space gradients are compared in: every weight of a model, flattened in a fixed order, either
- * as it is ({@link #full}) or with each weight matrix G ({@code [out, in]}) sketched as
- * P_out G P_inᵀ by two seeded Gaussian matrices of {@code k} rows each ({@link #kronecker}, as
- * LoGra does). The sketch keeps inner products in expectation (the entries of P have variance
- * 1/k, so E[PᵀP] = I), and a per-example gradient Σ_t g_t a_tᵀ is sketched from its projected
- * factors without ever being formed. A side no longer than k is left as it is.
+ * The space gradients are compared in, flattened in a fixed order of blocks, with each block's
+ * matrix G ({@code [out, in]}) kept as it is or sketched as P_out G P_inᵀ by two seeded Gaussian
+ * matrices of {@code k} rows (as LoGra does). The sketch keeps inner products in expectation (the
+ * entries of P have variance 1/k, so E[PᵀP] = I), and a per-example gradient Σ_t g_t a_tᵀ is
+ * sketched from its projected factors without ever being formed. A side no longer than k is kept.
+ *
+ * <p>Two coverages: every weight of the model ({@link #full}, {@link #kronecker}; a tied
+ * unembedding's use folds into the embedding), or only the weights used as linear maps, the
+ * unembedding as a block of its own ({@link #linear}): the modules kronfluence tracks.
  */
 public final class GradientSpace implements AutoCloseable {
 
-    /** One weight's place in the flattened space and its projections (null: that side is kept). */
+    /** One block's place in the flattened space and its projections (null: that side is kept). */
     record Block(String name, long out, long in, NDArray outProjection, NDArray inProjection, long offset) {
         long rows() {
             return outProjection == null ? out : outProjection.getShape().get(0);
@@ -41,48 +44,68 @@ public final class GradientSpace implements AutoCloseable {
     }
 
     private final Map<String, Block> blocks;
+    private final boolean linearOnly;
+    private final String tiedHead;
     private final long dimension;
     private final int k;
     private final NDManager manager;
     private final DataType dtype;
 
-    private GradientSpace(Map<String, Block> blocks, long dimension, int k, NDManager manager, DataType dtype) {
-        this.dtype = dtype;
+    private GradientSpace(Map<String, Block> blocks, boolean linearOnly, String tiedHead, long dimension, int k, NDManager manager, DataType dtype) {
         this.blocks = blocks;
+        this.linearOnly = linearOnly;
+        this.tiedHead = tiedHead;
         this.dimension = dimension;
         this.k = k;
         this.manager = manager;
+        this.dtype = dtype;
     }
 
     /** Every weight as it is: inner products are exact. */
     public static GradientSpace full(LlamaModel model) {
-        return of(model, 0, 0);
+        return of(model, false, 0, 0);
     }
 
-    /** Each weight matrix sketched to at most k x k (vectors to k), seeded. */
+    /** Every weight, each matrix sketched to at most k x k (vectors to k), seeded. */
     public static GradientSpace kronecker(LlamaModel model, int k, long seed) {
         if (k < 1) {
             throw new IllegalArgumentException("the projection dimension must be at least 1");
         }
-        return of(model, k, seed);
+        return of(model, false, k, seed);
     }
 
-    private static GradientSpace of(LlamaModel model, int k, long seed) {
+    /** The weights used as linear maps (every block projection, and the unembedding), as they are. */
+    public static GradientSpace linear(LlamaModel model) {
+        return of(model, true, 0, 0);
+    }
+
+    private static GradientSpace of(LlamaModel model, boolean linearOnly, int k, long seed) {
         NDManager manager = model.weight(LlamaModel.EMBED).getManager().newSubManager();
         Random random = new Random(seed);
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        model.weights().forEach((name, w) -> {
+            long[] shape = w.getShape().getShape();
+            boolean matrix = shape.length == 2 && !name.equals(LlamaModel.EMBED);
+            if (!linearOnly || matrix) {
+                shapes.put(name, shape);
+            }
+        });
+        boolean tied = model.config().tieWordEmbeddings();
+        if (linearOnly && tied) {
+            shapes.put(LlamaModel.LM_HEAD, model.weight(LlamaModel.EMBED).getShape().getShape());
+        }
         Map<String, Block> blocks = new LinkedHashMap<>();
         long offset = 0;
-        for (var e : model.weights().entrySet()) {
-            long[] shape = e.getValue().getShape().getShape();
-            long out = shape[0];
-            long in = shape.length > 1 ? shape[1] : 1;
+        for (var e : shapes.entrySet()) {
+            long out = e.getValue()[0];
+            long in = e.getValue().length > 1 ? e.getValue()[1] : 1;
             NDArray po = k > 0 && out > k ? gaussian(manager, random, k, out, model.dtype()) : null;
             NDArray pi = k > 0 && in > k ? gaussian(manager, random, k, in, model.dtype()) : null;
             Block b = new Block(e.getKey(), out, in, po, pi, offset);
             blocks.put(e.getKey(), b);
             offset += b.size();
         }
-        return new GradientSpace(blocks, offset, k, manager, model.dtype());
+        return new GradientSpace(blocks, linearOnly, !linearOnly && tied ? LlamaModel.EMBED : null, offset, k, manager, model.dtype());
     }
 
     private static NDArray gaussian(NDManager manager, Random random, int rows, long columns, DataType dtype) {
@@ -99,23 +122,28 @@ public final class GradientSpace implements AutoCloseable {
         return dimension;
     }
 
-    /** 0 for the full space, else the sketch's k. */
+    /** 0 when blocks are kept as they are, else the sketch's k. */
     public int projection() {
         return k;
     }
 
-    public boolean isFull() {
-        return k == 0;
+    public boolean isSketched() {
+        return k > 0;
     }
 
     List<Block> blocks() {
         return new ArrayList<>(blocks.values());
     }
 
-    Block block(String weight) {
-        Block b = blocks.get(weight);
+    /** The block a weight's use adds to; null when this space leaves that use out. */
+    Block blockFor(TapRecorder.Use use) {
+        if (linearOnly && use.kind() != TapRecorder.Kind.LINEAR) {
+            return null;
+        }
+        String name = tiedHead != null && use.weight().equals(LlamaModel.LM_HEAD) ? tiedHead : use.weight();
+        Block b = blocks.get(name);
         if (b == null) {
-            throw new IllegalArgumentException("no weight " + weight + " in this gradient space");
+            throw new IllegalArgumentException("no weight " + name + " in this gradient space");
         }
         return b;
     }
@@ -132,9 +160,12 @@ public final class GradientSpace implements AutoCloseable {
 
     /**
      * A gradient given per weight (as autograd returns it), flattened into this space: {@code [dimension]}.
-     * Weights the map lacks count as zero.
+     * Only for a space that covers every weight; weights the map lacks count as zero.
      */
     public NDArray flatten(Map<String, NDArray> gradients) {
+        if (linearOnly) {
+            throw new IllegalStateException("a linear-use space cannot split a tied weight's gradient by use");
+        }
         return Scoped.compute(() -> {
             NDList parts = new NDList();
             for (Block b : blocks.values()) {
@@ -150,13 +181,27 @@ public final class GradientSpace implements AutoCloseable {
         });
     }
 
-    /** A flattened vector of this space split back into per-weight arrays of the sketched shapes. */
+    /** A flattened vector (or rows of them, {@code [..., dimension]}) split into per-block matrices of the kept shapes. */
     public Map<String, NDArray> unflatten(NDArray flat) {
         Map<String, NDArray> out = new LinkedHashMap<>();
+        long[] lead = flat.getShape().slice(0, flat.getShape().dimension() - 1).getShape();
+        String prefix = ":,".repeat(lead.length);
         for (Block b : blocks.values()) {
-            out.put(b.name(), flat.get(b.offset() + ":" + (b.offset() + b.size())).reshape(b.rows(), b.columns()));
+            long[] shape = java.util.stream.LongStream.concat(java.util.Arrays.stream(lead), java.util.stream.LongStream.of(b.rows(), b.columns())).toArray();
+            out.put(b.name(), flat.get(prefix + b.offset() + ":" + (b.offset() + b.size())).reshape(shape));
         }
         return out;
+    }
+
+    /** Rows of per-block matrices joined back into flat vectors: the inverse of {@link #unflatten}. */
+    public NDArray flattenBlocks(Map<String, NDArray> perBlock, int leadingDimensions) {
+        NDList parts = new NDList();
+        for (Block b : blocks.values()) {
+            NDArray m = perBlock.get(b.name());
+            long[] shape = m.getShape().slice(0, leadingDimensions).getShape();
+            parts.add(m.reshape(java.util.stream.LongStream.concat(java.util.Arrays.stream(shape), java.util.stream.LongStream.of(-1)).toArray()));
+        }
+        return NDArrays.concat(parts, leadingDimensions);
     }
 
     @Override

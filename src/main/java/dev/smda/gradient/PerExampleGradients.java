@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import dev.smda.model.Hooks;
 import dev.smda.model.LlamaModel;
 import dev.smda.tensor.Autograd;
@@ -13,12 +14,13 @@ import dev.smda.train.SftLoss;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
- * Each example's gradient of its own SFT loss, for a whole batch from one forward and one backward
- * pass: the sum of the examples' losses is back-propagated to taps on every weight's output, and each
- * weight's per-example gradient is assembled from its inputs and output gradients (Σ_t g_t a_tᵀ for a
- * matrix, Σ_t g_t ⊙ x̂_t for an RMSNorm scale, the output gradients scattered by token id for the
+ * Each example's own gradient, for a whole batch from one forward and one backward pass: the sum
+ * of per-example values is back-propagated to taps on every weight's output, and each weight's
+ * per-example gradient is assembled from its inputs and output gradients (Σ_t g_t a_tᵀ for a matrix,
+ * Σ_t g_t ⊙ x̂_t for an RMSNorm scale, the output gradients scattered by token id for the
  * embedding), in a {@link GradientSpace}: sketched from the projected factors when the space is a
  * Kronecker sketch, so a full per-example gradient is never formed there.
  */
@@ -26,40 +28,54 @@ public final class PerExampleGradients {
 
     private PerExampleGradients() {}
 
-    /** {@code [batch, space.dimension()]}: row b is example b's gradient of its mean response-token loss. */
+    /** {@code [batch, space.dimension()]}: row b is SFT example b's gradient of its mean response-token loss. */
     public static NDArray of(LlamaModel model, List<SftExample> examples, GradientSpace space) {
+        int[] rowExample = SftLoss.ResponseRows.of(examples).example();
+        return of(space, examples.size(), rowExample, hooks -> SftLoss.perExample(model, examples, hooks));
+    }
+
+    /**
+     * {@code [batch, space.dimension()]}: the gradient of each of {@code values}' entries.
+     *
+     * @param values the per-example values {@code [batch]} of a forward pass run with the given hooks;
+     *     examples are the batch rows of the pass, and must not interact
+     * @param headRowExample for the rows the unembedding is applied to (picked from the batch, in
+     *     example order), the example each belongs to
+     */
+    public static NDArray of(GradientSpace space, int batch, int[] headRowExample, Function<Hooks, NDArray> values) {
         try (TapRecorder taps = new TapRecorder()) {
-            Autograd.backward(() -> SftLoss.perExample(model, examples, Hooks.none().tap(taps)).sum());
-            int[] rowExample = SftLoss.ResponseRows.of(examples).example();
-            return Scoped.compute(() -> assemble(taps.uses(), examples.size(), rowExample, space));
+            Autograd.backward(() -> values.apply(Hooks.none().tap(taps)).sum());
+            return Scoped.compute(() -> assemble(taps.uses(), batch, headRowExample, space));
         }
     }
 
-    private static NDArray assemble(List<TapRecorder.Use> uses, int batch, int[] rowExample, GradientSpace space) {
-        Map<String, NDArray> perWeight = new LinkedHashMap<>();
+    private static NDArray assemble(List<TapRecorder.Use> uses, int batch, int[] headRowExample, GradientSpace space) {
+        Map<String, NDArray> perBlock = new LinkedHashMap<>();
+        NDArray any = null;
         for (TapRecorder.Use use : uses) {
-            GradientSpace.Block b = space.block(use.weight());
-            NDArray contribution = contribution(use, b, batch, rowExample).reshape(batch, -1);
-            perWeight.merge(use.weight(), contribution, NDArray::add);
+            GradientSpace.Block b = space.blockFor(use);
+            if (b != null) {
+                NDArray contribution = contribution(use, b, batch, headRowExample).reshape(batch, -1);
+                perBlock.merge(b.name(), contribution, NDArray::add);
+                any = contribution;
+            }
         }
         NDList parts = new NDList();
         for (GradientSpace.Block b : space.blocks()) {
-            NDArray g = perWeight.get(b.name());
-            if (g == null) {
-                throw new IllegalStateException("the loss did not use weight " + b.name());
-            }
-            parts.add(g);
+            NDArray g = perBlock.get(b.name());
+            // a weight the pass never reached (one stopping at a hook) has a zero gradient
+            parts.add(g != null ? g : any.getManager().zeros(new Shape(batch, b.size()), any.getDataType()));
         }
         return NDArrays.concat(parts, 1);
     }
 
     /** One use's per-example gradient of its weight, {@code [batch, rows, columns]} of the block. */
-    private static NDArray contribution(TapRecorder.Use use, GradientSpace.Block b, int batch, int[] rowExample) {
+    private static NDArray contribution(TapRecorder.Use use, GradientSpace.Block b, int batch, int[] headRowExample) {
         NDArray g = use.outputGradient();
         return switch (use.kind()) {
             case LINEAR -> use.input().getShape().dimension() == 3
                     ? GradientSpace.projectOut(b, g).transpose(0, 2, 1).matMul(GradientSpace.projectIn(b, use.input()))
-                    : perRowExample(GradientSpace.projectOut(b, g), GradientSpace.projectIn(b, use.input()), batch, rowExample);
+                    : perRowExample(GradientSpace.projectOut(b, g), GradientSpace.projectIn(b, use.input()), batch, headRowExample);
             case SCALE -> GradientSpace.projectOut(b, g.mul(use.input()).sum(new int[] {1}));
             case LOOKUP -> {
                 NDArray rows = b.outProjection() == null

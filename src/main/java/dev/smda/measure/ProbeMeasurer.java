@@ -112,7 +112,7 @@ public final class ProbeMeasurer {
             int end = Math.min(n, start + batchSize);
             int s = start;
             Scoped.run(() -> {
-                Batch batch = batch(start(model, s, end, true));
+                Batch batch = batch(start(model, s, end, true, Hooks.none()));
                 double[] refusal = batch.refusal.toDoubleArray();
                 System.arraycopy(refusal, 0, p, s, refusal.length);
                 if (sae != null) {
@@ -131,20 +131,21 @@ public final class ProbeMeasurer {
     }
 
     /**
-     * {@code Σ_i cY[i]·y_i + Σ_ik cX[i][k]·X_ik} over the probes {@code [start, end)}, as a scalar still
-     * connected to autograd; either weighting may be null. X is read with the frozen gates (the
-     * measurer must be {@link #frozenAt frozen}); without y the pass stops at the SAE's layer.
+     * Per probe in {@code [start, end)}, {@code cY[i]·y_i + Σ_k cX[i][k]·X_ik}, {@code [end − start]},
+     * still connected to autograd (either weighting may be null); the pass shows its weights' uses to
+     * {@code hooks}' taps. X is read with the frozen gates (the measurer must be
+     * {@link #frozenAt frozen}); without y the pass stops at the SAE's layer. The probes do not
+     * interact, so each value's gradient is that probe's alone.
      */
-    public NDArray functional(LlamaModel model, int start, int end, double[] cY, double[][] cX) {
+    public NDArray perProbe(LlamaModel model, int start, int end, Hooks hooks, double[] cY, double[][] cX) {
         if (cX != null && frozen == null) {
             throw new IllegalStateException("a functional of the features needs the gates frozen at a base measurement");
         }
         return Scoped.compute(() -> {
-            Batch batch = batch(start(model, start, end, cY != null));
+            Batch batch = batch(start(model, start, end, cY != null, hooks));
             NDArray total = null;
             if (cY != null) {
-                NDArray y = behaviourOf(batch.refusal);
-                total = y.mul(weights(batch, cY, start, end)).sum();
+                total = behaviourOf(batch.refusal).mul(weights(batch, cY, start, end));
             }
             if (cX != null) {
                 NDArray x = batch.features.toType(DataType.FLOAT64, false);
@@ -152,11 +153,21 @@ public final class ProbeMeasurer {
                 for (int i = start; i < end; i++) {
                     System.arraycopy(cX[i], 0, w, (i - start) * featureIds.length, featureIds.length);
                 }
-                NDArray part = x.mul(Tensors.owned(x.getManager(), w, x.getShape())).sum();
+                NDArray part = x.mul(Tensors.owned(x.getManager(), w, x.getShape())).sum(new int[] {1});
                 total = total == null ? part : total.add(part);
             }
             return total;
         });
+    }
+
+    /** For the rows of {@link #perProbe}'s pass that the unembedding sees (with y), the probe each belongs to (0-based in the batch). */
+    public int[] headRowProbe(int start, int end) {
+        int nodes = openings.nodes().size();
+        int[] out = new int[(end - start) * nodes];
+        for (int r = 0; r < out.length; r++) {
+            out[r] = r / nodes;
+        }
+        return out;
     }
 
     private static NDArray weights(Batch batch, double[] c, int start, int end) {
@@ -179,12 +190,12 @@ public final class ProbeMeasurer {
     }
 
     /** The arrays of one forward pass over probes [start, end). */
-    private record Pass(LlamaModel model, int start, int end, TokenBatch tokens, NDArray hidden, NDArray activations) {}
+    private record Pass(LlamaModel model, int start, int end, TokenBatch tokens, Hooks hooks, NDArray hidden, NDArray activations) {}
 
     /** One batch's refusal probabilities {@code [B]} (float64; null without the openings) and pooled features {@code [B, k]}. */
     private record Batch(Pass pass, NDArray refusal, NDArray features, NDArray encoded, List<int[]> spans) {}
 
-    private Pass start(LlamaModel model, int start, int end, boolean withOpenings) {
+    private Pass start(LlamaModel model, int start, int end, boolean withOpenings, Hooks hooks) {
         List<RefusalOpenings.Node> nodes = withOpenings ? openings.nodes() : List.of();
         List<int[]> rows = new ArrayList<>();
         List<int[]> parents = new ArrayList<>();
@@ -205,7 +216,6 @@ public final class ProbeMeasurer {
             parents.add(par);
         }
         TokenBatch batch = TokenBatch.trees(rows, parents);
-        Hooks hooks = Hooks.none();
         Hooks.Capture capture = sae == null ? null : hooks.capture(sae.config().hookName());
         NDArray hidden = null;
         if (withOpenings) {
@@ -217,7 +227,7 @@ public final class ProbeMeasurer {
         if (activations != null) {
             ai.djl.ndarray.NDScope.register(activations);
         }
-        return new Pass(model, start, end, batch, hidden, activations);
+        return new Pass(model, start, end, batch, hooks, hidden, activations);
     }
 
     private Batch batch(Pass pass) {
@@ -340,7 +350,7 @@ public final class ProbeMeasurer {
         }
         NDArray hidden = pass.hidden;
         NDArray picked = hidden.reshape(-1, hidden.getShape().get(2)).get(Tensors.owned(hidden.getManager(), parentRows));
-        NDArray edges = model.logits(picked).logSoftmax(1).reshape(-1).get(Tensors.owned(hidden.getManager(), flat))
+        NDArray edges = model.logits(picked, pass.hooks).logSoftmax(1).reshape(-1).get(Tensors.owned(hidden.getManager(), flat))
                 .toType(DataType.FLOAT64, false).reshape(b, nodes.size());
         List<RefusalOpenings.Node> leaves = nodes.stream().filter(RefusalOpenings.Node::isLeaf).toList();
         double[] onPath = new double[nodes.size() * leaves.size()];

@@ -208,10 +208,13 @@ public final class LlamaModel implements AutoCloseable {
         return logits(hidden, Hooks.none());
     }
 
-    /** Logits of final hidden states, with the unembedding's use shown to the hooks' weight taps. */
+    /**
+     * Logits of final hidden states, with the unembedding's use shown to the hooks' weight taps as
+     * {@link #LM_HEAD} (also when it is the tied embedding, so its use as a linear map stays apart
+     * from the lookup's).
+     */
     public NDArray logits(NDArray hidden, Hooks hooks) {
-        String head = config.tieWordEmbeddings() ? EMBED : LM_HEAD;
-        return Scoped.compute(() -> hooks.taps().linear(head, hidden, hidden.matMul(unembedding().transpose())));
+        return Scoped.compute(() -> hooks.taps().linear(LM_HEAD, hidden, hidden.matMul(unembedding().transpose())));
     }
 
     private NDArray run(TokenBatch batch, Hooks hooks, KvCache cache, int stopAfterLayer) {

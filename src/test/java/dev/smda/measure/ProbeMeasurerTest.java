@@ -121,12 +121,25 @@ class ProbeMeasurerTest {
                     assertArrayEquals(base.x()[i], again.x()[i], 1e-12, pooling + ": frozen gates reproduce the base");
                 }
                 Map<String, NDArray> grads = dev.smda.model.Gradients.ofWeights(lm.model(), lm.model().weights().keySet(), mm -> {
-                    NDArray first = frozen.functional(mm, 0, 2, cY, cX);
-                    return first.add(frozen.functional(mm, 2, probes.size(), cY, cX));
+                    NDArray first = frozen.perProbe(mm, 0, 2, dev.smda.model.Hooks.none(), cY, cX).sum();
+                    return first.add(frozen.perProbe(mm, 2, probes.size(), dev.smda.model.Hooks.none(), cY, cX).sum());
                 });
                 double analytic = 0;
                 for (String name : grads.keySet()) {
                     analytic += grads.get(name).mul(direction.get(name)).sum().getDouble();
+                }
+                // every probe's own gradient from one batched pass equals its gradient alone
+                try (dev.smda.gradient.GradientSpace space = dev.smda.gradient.GradientSpace.full(lm.model())) {
+                    double[] batched = dev.smda.gradient.PerExampleGradients.of(space, probes.size(), frozen.headRowProbe(0, probes.size()),
+                            hooks -> frozen.perProbe(lm.model(), 0, probes.size(), hooks, cY, cX)).toDoubleArray();
+                    int d = (int) space.dimension();
+                    for (int i = 0; i < probes.size(); i++) {
+                        int probe = i;
+                        Map<String, NDArray> own = dev.smda.model.Gradients.ofWeights(lm.model(), lm.model().weights().keySet(),
+                                mm -> frozen.perProbe(mm, probe, probe + 1, dev.smda.model.Hooks.none(), cY, cX).sum());
+                        dev.smda.testing.NumericAssertions.assertClose(space.flatten(own).toDoubleArray(), Arrays.copyOfRange(batched, i * d, (i + 1) * d),
+                                1e-10, pooling + ": probe " + i + "'s gradient from the batch");
+                    }
                 }
                 double h = 1e-6;
                 double numeric = (value(frozen, lm, direction, h, cY, cX) - value(frozen, lm, direction, -h, cY, cX)) / (2 * h);
