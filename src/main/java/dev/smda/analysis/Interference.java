@@ -12,9 +12,20 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Cross-feature interference: pairs whose dominant effect on the policy falls on features other
- * than those of the category they say they belong to.
+ * Cross-feature interference: pairs whose effect on the policy falls outside what they are meant to
+ * teach. Two criteria.
  *
+ * <p>By category effect (the default): a pair's predicted effect on each category's behaviour
+ * through the policy. A harmful pair (a refusal) is meant to raise refusal where it belongs; a
+ * harmless pair (a helpful answer) to keep the model helpful. It interferes when it pushes the
+ * categories of the other kind in the direction it teaches: a harmful pair raising refusal on
+ * harmless categories, a harmless pair lowering it on harmful ones. Its score is that push (mean
+ * over the other kind's categories, in behaviour units); the features carrying it are those whose
+ * coefficient change, weighted by how much more those categories activate them, adds most to it.
+ * A pair that only changes how strongly or in which words its own kind is refused (a refusal in
+ * new words) does not score.
+ *
+ * <p>By dominant coefficient (the paper's reading):
  * <p>A category's intended features are the policy features its probes activate clearly more than
  * the other probes do: a difference of standardised means above a threshold (0.5 by default; at
  * least the most contrasting feature). A feature shared by several categories (one every harmful
@@ -35,9 +46,11 @@ public final class Interference {
     public record IntendedFeatures(String category, List<FeatureContribution> features) {}
 
     /**
-     * One pair's interference. {@code score}: the dominant change, negative when on target.
-     * {@code offTargetShare}: the share of the pair's whole change outside its category's intended
-     * features. {@code mostAffectedCategory}: the category whose intended features carry most of it.
+     * One pair's interference. {@code score}: by category, its push on the other kind's categories;
+     * by dominant coefficient, the dominant change, negative when on target. {@code dominantFeature}:
+     * the feature carrying most of it. {@code offTargetShare}: the share of the pair's effect outside
+     * its own kind of categories (by category) or outside its category's intended features (by
+     * coefficient). {@code mostAffectedCategory}: the category it moves most that way.
      */
     public record Entry(String pair, String category, boolean harmful, double score, boolean flagged, int dominantFeature, String dominantLabel,
             boolean dominantOffTarget, double dominantChange, double offTargetShare, String mostAffectedCategory) {}
@@ -86,16 +99,7 @@ public final class Interference {
      * @return the pairs, most interfering first
      */
     public static List<Entry> rank(List<SftPair> pairs, double[][] changes, int[] featureIds, List<String> labels, List<IntendedFeatures> intended) {
-        Map<Integer, Integer> column = new LinkedHashMap<>();
-        for (int j = 0; j < featureIds.length; j++) {
-            column.put(featureIds[j], j);
-        }
-        Map<String, Set<Integer>> intendedColumns = new LinkedHashMap<>();
-        for (IntendedFeatures f : intended) {
-            Set<Integer> cols = new LinkedHashSet<>();
-            f.features().forEach(c -> cols.add(column.get(c.feature())));
-            intendedColumns.put(f.category(), cols);
-        }
+        Map<String, Set<Integer>> intendedColumns = intendedColumns(featureIds, intended);
         double[] dominant = new double[pairs.size()];
         int[] dominantColumn = new int[pairs.size()];
         for (int k = 0; k < pairs.size(); k++) {
@@ -138,6 +142,108 @@ public final class Interference {
         }
         entries.sort(Comparator.comparingDouble(Entry::score).reversed());
         return entries;
+    }
+
+    /**
+     * Ranks pairs by the category-effect criterion (see the class comment).
+     *
+     * @param categoryEffect per pair, its effect on each category's mean predicted behaviour (category order of {@code categories})
+     * @param delta per pair, its change of each coefficient (policy order)
+     * @param categoryHarmful per category, whether it is a harmful one
+     * @param z the base probes' standardised features; {@code probeCategory} each probe's category index
+     */
+    public static List<Entry> rankByCategory(List<SftPair> pairs, double[][] categoryEffect, double[][] delta, List<String> categories,
+            boolean[] categoryHarmful, double[][] z, int[] probeCategory, int[] featureIds, List<String> labels, List<IntendedFeatures> intended) {
+        int p = featureIds.length;
+        int nc = categories.size();
+        double[][] meanZ = new double[nc][p];
+        int[] count = new int[nc];
+        double[] overall = new double[p];
+        for (int i = 0; i < z.length; i++) {
+            count[probeCategory[i]]++;
+            for (int j = 0; j < p; j++) {
+                meanZ[probeCategory[i]][j] += z[i][j];
+                overall[j] += z[i][j] / z.length;
+            }
+        }
+        double[][] kindWeight = new double[2][p];
+        for (int kind = 0; kind < 2; kind++) {
+            int members = 0;
+            for (int c = 0; c < nc; c++) {
+                if (categoryHarmful[c] == (kind == 1)) {
+                    members++;
+                    for (int j = 0; j < p; j++) {
+                        kindWeight[kind][j] += meanZ[c][j] / count[c];
+                    }
+                }
+            }
+            for (int j = 0; j < p; j++) {
+                kindWeight[kind][j] = kindWeight[kind][j] / Math.max(1, members) - overall[j];
+            }
+        }
+        Map<String, Set<Integer>> intendedColumns = intendedColumns(featureIds, intended);
+        double[] score = new double[pairs.size()];
+        for (int k = 0; k < pairs.size(); k++) {
+            score[k] = push(pairs.get(k), categoryEffect[k], categoryHarmful);
+        }
+        double floor = NOISE_MULTIPLE * median(Arrays.stream(score).map(Math::abs).toArray());
+        List<Entry> entries = new ArrayList<>();
+        for (int k = 0; k < pairs.size(); k++) {
+            SftPair pair = pairs.get(k);
+            double direction = pair.harmful() ? 1 : -1;
+            double[] w = kindWeight[pair.harmful() ? 0 : 1];
+            int d = 0;
+            for (int j = 1; j < p; j++) {
+                d = direction * w[j] * delta[k][j] > direction * w[d] * delta[k][d] ? j : d;
+            }
+            double outside = 0;
+            double all = 0;
+            String affected = pair.category();
+            double most = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < nc; c++) {
+                double e = categoryEffect[k][c];
+                all += Math.abs(e);
+                if (categoryHarmful[c] != pair.harmful()) {
+                    outside += Math.abs(e);
+                    if (direction * e > most) {
+                        most = direction * e;
+                        affected = categories.get(c);
+                    }
+                }
+            }
+            boolean off = !intendedColumns.getOrDefault(pair.category(), Set.of()).contains(d);
+            entries.add(new Entry(pair.id(), pair.category(), pair.harmful(), score[k], score[k] > 0 && score[k] > floor, featureIds[d], labels.get(d), off,
+                    direction * w[d] * delta[k][d], all > 0 ? outside / all : 0, affected));
+        }
+        entries.sort(Comparator.comparingDouble(Entry::score).reversed());
+        return entries;
+    }
+
+    /** How far a pair pushes the other kind's categories in the direction it teaches (mean over them). */
+    static double push(SftPair pair, double[] categoryEffect, boolean[] categoryHarmful) {
+        double sum = 0;
+        int m = 0;
+        for (int c = 0; c < categoryEffect.length; c++) {
+            if (categoryHarmful[c] != pair.harmful()) {
+                sum += categoryEffect[c];
+                m++;
+            }
+        }
+        return (pair.harmful() ? 1 : -1) * sum / Math.max(1, m);
+    }
+
+    private static Map<String, Set<Integer>> intendedColumns(int[] featureIds, List<IntendedFeatures> intended) {
+        Map<Integer, Integer> column = new LinkedHashMap<>();
+        for (int j = 0; j < featureIds.length; j++) {
+            column.put(featureIds[j], j);
+        }
+        Map<String, Set<Integer>> intendedColumns = new LinkedHashMap<>();
+        for (IntendedFeatures f : intended) {
+            Set<Integer> cols = new LinkedHashSet<>();
+            f.features().forEach(c -> cols.add(column.get(c.feature())));
+            intendedColumns.put(f.category(), cols);
+        }
+        return intendedColumns;
     }
 
     private static double median(double[] values) {

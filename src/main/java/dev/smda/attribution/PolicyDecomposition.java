@@ -54,6 +54,44 @@ public final class PolicyDecomposition {
         return firstOrder(delta, dxPart, dyPart, dz, dy);
     }
 
+    /**
+     * Per category (by probe membership), the change of its mean predicted behaviour when the policy
+     * is refitted on the perturbed probes: mean over its probes of ŷ' − ŷ, with ŷ' = b' + (z + Δz)·(β + Δβ).
+     */
+    public double[] categoryEffects(double[][] dx, double[] dy, double[] delta, int[] category, int categories) {
+        double[][] dz = policy.standardization().applyToChange(dx);
+        int n = z.length;
+        int p = beta.length;
+        double[] after = beta.clone();
+        for (int j = 0; j < p; j++) {
+            after[j] += delta[j];
+        }
+        double[][] z1 = new double[n][p];
+        double[] y1 = new double[n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < p; j++) {
+                z1[i][j] = z[i][j] + dz[i][j];
+            }
+            y1[i] = y[i] + dy[i];
+        }
+        double interceptBefore = base.intercept(y, beta);
+        double interceptAfter = RidgeSystem.of(z1, policy.lambda(), policy.fitIntercept()).intercept(y1, after);
+        double[] sum = new double[categories];
+        int[] count = new int[categories];
+        for (int i = 0; i < n; i++) {
+            double change = interceptAfter - interceptBefore;
+            for (int j = 0; j < p; j++) {
+                change += z1[i][j] * after[j] - z[i][j] * beta[j];
+            }
+            sum[category[i]] += change;
+            count[category[i]]++;
+        }
+        for (int c = 0; c < categories; c++) {
+            sum[c] /= Math.max(1, count[c]);
+        }
+        return sum;
+    }
+
     private Decomposition firstOrder(double[] delta, double[] dxPart, double[] dyPart, double[][] dz, double[] dy) {
         int n = z.length;
         int p = beta.length;

@@ -99,8 +99,14 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--intended-threshold", description = "A category's intended features: standardised mean difference of its probes from the rest above this (default: 0.5).")
     Double intendedThreshold;
 
-    @Option(names = "--interference-pathway", description = "Pathway the interference analysis reads: dy (default), dx or total.")
-    String interferencePathway;
+    @Option(names = "--estimator", description = "exact (apply each pair's update and re-measure; default) or gradient (first order: one backward pass per pair, for large SFT sets).")
+    String estimator;
+
+    @Option(names = "--projection", description = "Gradient estimator: sketch each weight's gradient to k x k (LoGra-style Kronecker projection; 0: exact inner products, default).")
+    Integer projection;
+
+    @Option(names = "--interference", description = "How interference is judged: category (a pair's predicted effect on the other kind of categories, through the policy; default) or the dominant coefficient in a pathway: dy (paper), dx or total.")
+    String interference;
 
     @Option(names = "--bootstrap", description = "Bootstrap resamples for the harmful-vs-harmless intervals (default: 1000).")
     Integer bootstrap;
@@ -153,8 +159,9 @@ final class RunCommand implements Callable<Integer> {
                 standardize != null ? standardize : c.standardize(), lambda != null ? lambda : c.lambda(),
                 criterion == null ? c.lambdaCriterion() : parse(RidgeOptions.Criterion.class, criterion, "--lambda-criterion"), update,
                 featureChange == null ? c.featureChange() : parse(RunConfig.FeatureChange.class, featureChange, "--feature-change"),
+                estimator == null ? c.estimator() : parse(RunConfig.Estimator.class, estimator, "--estimator"), projection != null ? projection : c.projection(),
                 intendedThreshold != null ? intendedThreshold : c.intendedThreshold(),
-                interferencePathway == null ? c.interferencePathway() : parse(RunConfig.InterferencePathway.class, interferencePathway, "--interference-pathway"),
+                interference == null ? c.interference() : parse(RunConfig.Interference.class, interference, "--interference"),
                 bootstrap != null ? bootstrap : c.bootstrapSamples(),
                 seed != null ? seed : c.seed(), batchSize != null ? batchSize : c.batchSize(), cur, dtype != null ? dtype : c.dtype(),
                 chatDate != null ? chatDate : c.chatDate());

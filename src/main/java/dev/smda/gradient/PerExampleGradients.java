@@ -45,17 +45,25 @@ public final class PerExampleGradients {
     public static NDArray of(GradientSpace space, int batch, int[] headRowExample, Function<Hooks, NDArray> values) {
         try (TapRecorder taps = new TapRecorder()) {
             Autograd.backward(() -> values.apply(Hooks.none().tap(taps)).sum());
-            return Scoped.compute(() -> assemble(taps.uses(), batch, headRowExample, space));
+            return Scoped.compute(() -> assemble(taps.uses(), batch, headRowExample, space, false));
         }
     }
 
-    private static NDArray assemble(List<TapRecorder.Use> uses, int batch, int[] headRowExample, GradientSpace space) {
+    /** {@code [space.dimension()]}: the gradient of the sum of {@code values}, the batch's rows taken together. */
+    public static NDArray ofSum(GradientSpace space, Function<Hooks, NDArray> values) {
+        try (TapRecorder taps = new TapRecorder()) {
+            Autograd.backward(() -> values.apply(Hooks.none().tap(taps)).sum());
+            return Scoped.compute(() -> assemble(taps.uses(), 1, null, space, true).reshape(-1));
+        }
+    }
+
+    private static NDArray assemble(List<TapRecorder.Use> uses, int batch, int[] headRowExample, GradientSpace space, boolean summed) {
         Map<String, NDArray> perBlock = new LinkedHashMap<>();
         NDArray any = null;
         for (TapRecorder.Use use : uses) {
             GradientSpace.Block b = space.blockFor(use);
             if (b != null) {
-                NDArray contribution = contribution(use, b, batch, headRowExample).reshape(batch, -1);
+                NDArray contribution = (summed ? summed(use, b) : contribution(use, b, batch, headRowExample)).reshape(batch, -1);
                 perBlock.merge(b.name(), contribution, NDArray::add);
                 any = contribution;
             }
@@ -82,6 +90,26 @@ public final class PerExampleGradients {
                         ? use.input().oneHot((int) b.out(), g.getDataType())
                         : b.outProjection().transpose().get(use.input());
                 yield rows.transpose(0, 2, 1).matMul(GradientSpace.projectIn(b, g));
+            }
+        };
+    }
+
+    /** One use's gradient of its weight with every batch row together, {@code [rows, columns]} of the block. */
+    private static NDArray summed(TapRecorder.Use use, GradientSpace.Block b) {
+        NDArray g = use.outputGradient();
+        NDArray in = use.input();
+        return switch (use.kind()) {
+            case LINEAR -> {
+                NDArray go = GradientSpace.projectOut(b, g);
+                NDArray ai = GradientSpace.projectIn(b, in);
+                yield go.reshape(-1, go.getShape().get(go.getShape().dimension() - 1)).transpose()
+                        .matMul(ai.reshape(-1, ai.getShape().get(ai.getShape().dimension() - 1)));
+            }
+            case SCALE -> GradientSpace.projectOut(b, g.mul(in).reshape(-1, g.getShape().get(2)).sum(new int[] {0}));
+            case LOOKUP -> {
+                NDArray ids = in.reshape(-1);
+                NDArray rows = b.outProjection() == null ? ids.oneHot((int) b.out(), g.getDataType()) : b.outProjection().transpose().get(ids);
+                yield rows.transpose().matMul(GradientSpace.projectIn(b, g).reshape(ids.getShape().get(0), -1));
             }
         };
     }

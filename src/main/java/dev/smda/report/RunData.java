@@ -2,6 +2,7 @@ package dev.smda.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.smda.analysis.Analysis;
+import dev.smda.attribution.PairAttribution;
 import dev.smda.data.DataSets;
 import dev.smda.data.Probe;
 import dev.smda.data.SftPair;
@@ -12,7 +13,6 @@ import dev.smda.policy.RidgeFit;
 import dev.smda.run.RunDirectory;
 import dev.smda.run.RunManifest;
 import dev.smda.sae.FeatureAtlas;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +63,7 @@ final class RunData {
 
     static RunData load(Path dir, int topFeatures) throws IOException {
         RunDirectory run = new RunDirectory(dir);
-        for (String f : List.of(RunDirectory.MANIFEST, RunDirectory.POLICY, RunDirectory.ANALYSIS, RunDirectory.BASE, RunDirectory.ATTRIBUTION)) {
+        for (String f : List.of(RunDirectory.MANIFEST, RunDirectory.POLICY, RunDirectory.ANALYSIS, RunDirectory.BASE)) {
             if (!Files.isRegularFile(run.file(f))) {
                 throw new BadInputException(dir + ": no " + f + " (not a finished run directory)");
             }
@@ -90,7 +90,7 @@ final class RunData {
         int[] top = IntStream.range(0, policy.features()).boxed().sorted(Comparator.comparingDouble(j -> -Math.abs(policy.coef()[j])))
                 .limit(topFeatures).mapToInt(Integer::intValue).toArray();
         return new RunData(dir, manifest, policy, policyJson.path("text").asText(""), analysis, p, probes, pairs, atlas, top,
-                pathwayValues(run.file(RunDirectory.ATTRIBUTION), analysis, policy, top));
+                pathwayValues(run.readAttributions(), analysis, top));
     }
 
     private interface Reader<T> {
@@ -103,30 +103,24 @@ final class RunData {
         return input != null && Files.isRegularFile(Path.of(input.path())) ? reader.read(Path.of(input.path())) : null;
     }
 
-    private static Map<String, double[][]> pathwayValues(Path attribution, Analysis analysis, RidgeFit policy, int[] top) throws IOException {
+    private static Map<String, double[][]> pathwayValues(List<PairAttribution> attributions, Analysis analysis, int[] top) {
         Map<String, Integer> row = new HashMap<>();
         for (int k = 0; k < analysis.pairs().size(); k++) {
             row.put(analysis.pairs().get(k).pair(), k);
-        }
-        Map<Integer, Integer> column = new HashMap<>();
-        for (int t = 0; t < top.length; t++) {
-            column.put(policy.featureIds()[top[t]], t);
         }
         Map<String, double[][]> values = new LinkedHashMap<>();
         for (String pathway : PATHWAYS) {
             values.put(pathway, new double[analysis.pairs().size()][top.length]);
         }
-        try (BufferedReader r = Files.newBufferedReader(attribution)) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                JsonNode a = Json.MAPPER.readTree(line);
-                Integer c = column.get(a.get("feature").asInt());
-                Integer k = row.get(a.get("pair").asText());
-                if (c != null && k != null) {
-                    for (String pathway : PATHWAYS) {
-                        values.get(pathway)[k][c] = a.get(pathway).asDouble();
-                    }
-                }
+        for (PairAttribution a : attributions) {
+            Integer k = row.get(a.pair());
+            if (k == null) {
+                continue;
+            }
+            for (int t = 0; t < top.length; t++) {
+                values.get("delta")[k][t] = a.delta()[top[t]];
+                values.get("dx_part")[k][t] = a.dxPart()[top[t]];
+                values.get("dy_part")[k][t] = a.dyPart()[top[t]];
             }
         }
         return values;

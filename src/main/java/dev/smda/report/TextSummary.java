@@ -41,7 +41,7 @@ public final class TextSummary {
             sb.append(String.format("%nCuration: removed %d of %d pairs. Refusal F1 %.3f (base) -> %.3f (all pairs) -> %.3f (kept pairs)%n",
                     c.removed().size(), c.removed().size() + c.kept().size(), c.base().f1(), c.allPairs().f1(), c.curated().f1()));
         }
-        sb.append(String.format("%nWrote %s in %.0f s (run.json, base.safetensors, policy.json, pairs/, attribution.jsonl, analysis.json)%n", runDir, seconds));
+        sb.append(String.format("%nWrote %s in %.0f s (run.json, base.safetensors, policy.json, pairs/, attribution/, analysis.json)%n", runDir, seconds));
         return sb.toString();
     }
 }

@@ -13,9 +13,6 @@ public final class Demo {
     public static RunConfig config() {
         RunConfig d = RunConfig.defaults();
         RunConfig.Update u = d.update();
-        return new RunConfig("demo", d.refusalOpenings(), d.behaviour(), d.pooling(), d.encoding(), d.selection(), d.selectionThreshold(), d.maxFeatures(),
-                d.fitIntercept(), d.standardize(), d.lambda(), d.lambdaCriterion(),
-                new RunConfig.Update(u.optimizer(), 1e-2, u.steps(), u.mode(), u.loraRank(), u.loraAlpha(), u.weightDecay()), d.featureChange(),
-                d.intendedThreshold(), d.interferencePathway(), d.bootstrapSamples(), d.seed(), d.batchSize(), d.curation(), d.dtype(), d.chatDate());
+        return d.with("demo", new RunConfig.Update(u.optimizer(), 1e-2, u.steps(), u.mode(), u.loraRank(), u.loraAlpha(), u.weightDecay()));
     }
 }

@@ -27,8 +27,10 @@ public record RunConfig(
         RidgeOptions.Criterion lambdaCriterion,
         Update update,
         FeatureChange featureChange,
+        Estimator estimator,
+        int projection,
         double intendedThreshold,
-        InterferencePathway interferencePathway,
+        Interference interference,
         int bootstrapSamples,
         long seed,
         int batchSize,
@@ -52,13 +54,27 @@ public record RunConfig(
         LINEARIZED
     }
 
-    /** Which part of a pair's policy change the interference analysis reads. */
-    public enum InterferencePathway {
-        /** The ΔY pathway: what the pair taught the model to output, on which probes (the default). */
+    /** How each pair's effect is estimated. */
+    public enum Estimator {
+        /** Apply the pair's update and re-measure the probes (one update and one measurement per pair). */
+        EXACT,
+        /** To first order from gradients: one backward pass per pair and inner products (for large SFT sets). */
+        GRADIENT
+    }
+
+    /** How the interference analysis judges a pair. */
+    public enum Interference {
+        /**
+         * By its predicted effect on each category's behaviour through the policy: a pair interferes
+         * when it moves categories of the other kind (harmless ones for a harmful pair, harmful ones
+         * for a harmless pair) in the direction it teaches (the default).
+         */
+        CATEGORY,
+        /** By its dominant coefficient in the ΔY pathway: off target when that feature is not its category's. */
         DY,
-        /** The ΔX pathway: how the pair changed what the features do. */
+        /** Likewise in the ΔX pathway. */
         DX,
-        /** The whole change Δβ. */
+        /** Likewise in the whole change Δβ. */
         TOTAL
     }
 
@@ -84,8 +100,8 @@ public record RunConfig(
     public static RunConfig defaults() {
         return new RunConfig("smda", RefusalOpenings.DEFAULT, Behaviour.LOG_ODDS, Pooling.LAST, FeatureEncoding.SAE, Selection.ACTIVE, 0.02, 0,
                 true, true, null, RidgeOptions.Criterion.LOO,
-                new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0), FeatureChange.EXACT, 0.5, InterferencePathway.DY, 1000, 20261123L, 16, null,
-                "float32", null);
+                new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0), FeatureChange.EXACT, Estimator.EXACT, 0, 0.5, Interference.CATEGORY,
+                1000, 20261123L, 16, null, "float32", null);
     }
 
     /**
@@ -98,8 +114,15 @@ public record RunConfig(
     public static RunConfig paper() {
         return new RunConfig("paper", RefusalOpenings.PAPER, Behaviour.LOG_PROBABILITY, Pooling.EOT, FeatureEncoding.DENSE_RELU, Selection.CONTRAST, 0.1, 0,
                 false, false, 5.0, RidgeOptions.Criterion.LOO,
-                new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0), FeatureChange.LINEARIZED, 0.5, InterferencePathway.DY, 1000, 42L, 16,
-                new Curation(3, 2e-5, 16, 1.0), "float32", null);
+                new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0), FeatureChange.LINEARIZED, Estimator.EXACT, 0, 0.5, Interference.DY,
+                1000, 42L, 16, new Curation(3, 2e-5, 16, 1.0), "float32", null);
+    }
+
+    /** These settings under another preset name with another per-pair update. */
+    public RunConfig with(String presetName, Update other) {
+        return new RunConfig(presetName, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, maxFeatures, fitIntercept, standardize,
+                lambda, lambdaCriterion, other, featureChange, estimator, projection, intendedThreshold, interference, bootstrapSamples, seed, batchSize,
+                curation, dtype, chatDate);
     }
 
     public RidgeOptions ridgeOptions() {

@@ -1,6 +1,9 @@
 package dev.smda.run;
 
+import dev.smda.attribution.PairAttribution;
 import dev.smda.attribution.PairEffect;
+import dev.smda.io.Json;
+import java.util.List;
 import dev.smda.io.BadInputException;
 import dev.smda.io.SafeTensorsFile;
 import dev.smda.io.SafeTensorsWriter;
@@ -15,7 +18,11 @@ import java.util.regex.Pattern;
  * {@code run.json}, {@code base.safetensors} ({@code X}: probes x policy features, raw activations in
  * policy.json's {@code feature_ids} order; {@code y}; {@code refusal_probability};
  * {@code feature_ids}), {@code policy.json}, {@code pairs/<id>.safetensors} ({@code dX}, {@code dy},
- * shaped like X and y), {@code attribution.jsonl}, {@code analysis.json}.
+ * shaped like X and y; the exact estimator's), {@code attribution/part-NNNNN.safetensors} (a chunk of
+ * pairs: matrices pairs x features {@code delta}, {@code dx_part}, {@code dy_part} and, from the exact
+ * estimator, {@code residual}, {@code collinearity}, {@code output}; pairs x categories
+ * {@code category_effect}; per pair {@code base_loss}, {@code mean_dy}; the metadata lists
+ * {@code pairs}, {@code features}, {@code categories} as JSON), {@code analysis.json}.
  */
 public final class RunDirectory {
 
@@ -23,7 +30,7 @@ public final class RunDirectory {
     public static final String BASE = "base.safetensors";
     public static final String POLICY = "policy.json";
     public static final String PAIRS = "pairs";
-    public static final String ATTRIBUTION = "attribution.jsonl";
+    public static final String ATTRIBUTION = "attribution";
     public static final String ANALYSIS = "analysis.json";
 
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._-]{1,100}");
@@ -78,6 +85,93 @@ public final class RunDirectory {
             }
             return new PairEffect(pairId, dx, st.doubles("dy"), Double.parseDouble(st.metadata().getOrDefault("base_loss", "NaN")));
         }
+    }
+
+    /** Chunk {@code index}'s file. */
+    public Path chunkFile(int index) {
+        return root.resolve(ATTRIBUTION).resolve(String.format("part-%05d.safetensors", index));
+    }
+
+    public boolean hasChunk(int index) {
+        return Files.isRegularFile(chunkFile(index));
+    }
+
+    /** Writes a chunk of pairs' attributions atomically. */
+    public void writeChunk(int index, List<PairAttribution> chunk, int[] featureIds, List<String> categories, String estimator) throws IOException {
+        int m = chunk.size();
+        int p = featureIds.length;
+        SafeTensorsWriter w = new SafeTensorsWriter().metadata("pairs", Json.MAPPER.writeValueAsString(chunk.stream().map(PairAttribution::pair).toList()))
+                .metadata("features", Json.MAPPER.writeValueAsString(featureIds)).metadata("categories", Json.MAPPER.writeValueAsString(categories))
+                .metadata("estimator", estimator);
+        w.addDoubles("delta", rows(chunk, PairAttribution::delta, p), m, p).addDoubles("dx_part", rows(chunk, PairAttribution::dxPart, p), m, p)
+                .addDoubles("dy_part", rows(chunk, PairAttribution::dyPart, p), m, p)
+                .addDoubles("category_effect", rows(chunk, PairAttribution::categoryEffect, categories.size()), m, categories.size())
+                .addDoubles("base_loss", chunk.stream().mapToDouble(PairAttribution::baseLoss).toArray(), m)
+                .addDoubles("mean_dy", chunk.stream().mapToDouble(PairAttribution::meanDy).toArray(), m);
+        if (chunk.getFirst().residual() != null) {
+            w.addDoubles("residual", rows(chunk, PairAttribution::residual, p), m, p)
+                    .addDoubles("collinearity", rows(chunk, PairAttribution::collinearity, p), m, p)
+                    .addDoubles("output", rows(chunk, PairAttribution::output, p), m, p);
+        }
+        w.write(chunkFile(index));
+    }
+
+    private static double[] rows(List<PairAttribution> chunk, java.util.function.Function<PairAttribution, double[]> field, int width) {
+        double[] flat = new double[chunk.size() * width];
+        for (int k = 0; k < chunk.size(); k++) {
+            System.arraycopy(field.apply(chunk.get(k)), 0, flat, k * width, width);
+        }
+        return flat;
+    }
+
+    /** A chunk's attributions, checked to hold {@code expectedPairs} in that order. */
+    public List<PairAttribution> readChunk(int index, List<String> expectedPairs) throws IOException {
+        List<PairAttribution> chunk = readChunk(chunkFile(index));
+        if (!chunk.stream().map(PairAttribution::pair).toList().equals(expectedPairs)) {
+            throw new BadInputException(chunkFile(index) + ": holds other pairs than this run's chunk " + index);
+        }
+        return chunk;
+    }
+
+    /** Every chunk's attributions, in chunk order (the pairs' order). */
+    public List<PairAttribution> readAttributions() throws IOException {
+        List<PairAttribution> all = new java.util.ArrayList<>();
+        for (int c = 0; hasChunk(c); c++) {
+            all.addAll(readChunk(chunkFile(c)));
+        }
+        return all;
+    }
+
+    private static List<PairAttribution> readChunk(Path file) throws IOException {
+        try (SafeTensorsFile st = SafeTensorsFile.open(file)) {
+            List<String> ids = List.of(Json.MAPPER.readValue(st.metadata().get("pairs"), String[].class));
+            int m = ids.size();
+            double[][] delta = matrix(st, "delta", m);
+            double[][] dx = matrix(st, "dx_part", m);
+            double[][] dy = matrix(st, "dy_part", m);
+            double[][] effect = matrix(st, "category_effect", m);
+            boolean firstOrder = st.names().contains("residual");
+            double[][] residual = firstOrder ? matrix(st, "residual", m) : new double[m][];
+            double[][] collinearity = firstOrder ? matrix(st, "collinearity", m) : new double[m][];
+            double[][] output = firstOrder ? matrix(st, "output", m) : new double[m][];
+            double[] loss = st.doubles("base_loss");
+            double[] meanDy = st.doubles("mean_dy");
+            List<PairAttribution> out = new java.util.ArrayList<>();
+            for (int k = 0; k < m; k++) {
+                out.add(new PairAttribution(ids.get(k), loss[k], meanDy[k], delta[k], dx[k], dy[k], residual[k], collinearity[k], output[k], effect[k]));
+            }
+            return out;
+        }
+    }
+
+    private static double[][] matrix(SafeTensorsFile st, String name, int rows) {
+        double[] flat = st.doubles(name);
+        int width = rows == 0 ? 0 : flat.length / rows;
+        double[][] out = new double[rows][];
+        for (int k = 0; k < rows; k++) {
+            out[k] = java.util.Arrays.copyOfRange(flat, k * width, (k + 1) * width);
+        }
+        return out;
     }
 
     private static String hash(String id) {

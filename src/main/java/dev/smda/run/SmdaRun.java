@@ -10,10 +10,16 @@ import dev.smda.analysis.CurationResult;
 import dev.smda.analysis.GroupComparison;
 import dev.smda.analysis.Interference;
 import dev.smda.analysis.PairSummary;
-import dev.smda.attribution.Decomposition;
+import dev.smda.attribution.ExactEstimator;
+import dev.smda.attribution.GradientEstimator;
+import dev.smda.attribution.PairAttribution;
 import dev.smda.attribution.PairEffect;
 import dev.smda.attribution.PairEffects;
+import dev.smda.attribution.PairEstimator;
 import dev.smda.attribution.PolicyDecomposition;
+import dev.smda.attribution.PolicySensitivity;
+import dev.smda.gradient.GradientSpace;
+import dev.smda.train.SftConfig;
 import dev.smda.data.DataSets;
 import dev.smda.data.Probe;
 import dev.smda.data.SftPair;
@@ -95,7 +101,8 @@ public final class SmdaRun {
             }
             ProbeMeasurer measurer = everything.withFeatures(ids);
             Measurement base = FeatureSelection.restrict(full, ids);
-            if (config.featureChange() == RunConfig.FeatureChange.LINEARIZED) {
+            boolean frozen = config.featureChange() == RunConfig.FeatureChange.LINEARIZED || config.estimator() == RunConfig.Estimator.GRADIENT;
+            if (frozen) {
                 base = measurer.measureWithGates(lm.model());
                 measurer = measurer.frozenAt(base);
             }
@@ -104,41 +111,111 @@ public final class SmdaRun {
             writeBase(base, policy);
             manifest = withFeatures(manifest, ids.length);
 
-            PairEffects effects = new PairEffects(lm, measurer, base, config.update().toSftConfig(config.seed()));
-            int computed = 0;
-            long done = pairs.stream().filter(p -> dir.hasPair(p.id())).count();
-            try (Progress bar = progress.start("pairs", pairs.size(), "pairs", done)) {
-                for (SftPair pair : pairs) {
-                    if (dir.hasPair(pair.id())) {
-                        continue;
-                    }
-                    PairEffect effect = effects.measure(pair);
-                    checkFinite(effect);
-                    dir.writePair(effect);
-                    computed++;
-                    bar.stepTo(++done, pair.id());
-                }
+            List<String> categories = probes.stream().map(Probe::category).distinct().toList();
+            int[] category = probes.stream().mapToInt(p -> categories.indexOf(p.category())).toArray();
+            int computed;
+            try (PairEstimator estimator = estimator(lm, measurer, base, policy, category, categories.size())) {
+                computed = estimateAll(estimator, pairs, policy, categories);
             }
-
-            List<PairEffect> allEffects = new ArrayList<>();
-            for (SftPair pair : pairs) {
-                allEffects.add(dir.readPair(pair.id()));
-            }
-            List<Decomposition> decompositions = decompose(policy, base, allEffects);
-            writeAttribution(pairs, policy, decompositions);
+            List<PairAttribution> attributions = readAll(pairs);
             CurationResult curation = null;
             if (config.curation() != null) {
-                double[] scores = decompositions.stream().mapToDouble(d -> score(d.firstOrderDelta(), policy.coef())).toArray();
+                double[] scores = attributions.stream().mapToDouble(a -> a.score(policy.coef())).toArray();
                 RunConfig.Curation c = config.curation();
                 curation = Curation.run(lm, pairs, scores, probes, measurer, pair -> new SftExample(PairEffects.example(lm, pair).tokens(), 1), c.epochs(),
                         c.learningRate(), c.batchSize(), c.maxGradNorm(), config.seed(), progress);
             }
-            Analysis analysis = analyse(probes, pairs, base, policy, allEffects, decompositions, curation);
+            Analysis analysis = analyse(probes, pairs, base, policy, attributions, categories, curation);
             Json.write(dir.file(RunDirectory.ANALYSIS), analysis);
             double seconds = (System.nanoTime() - start) / 1e9;
             finishManifest(manifest, seconds);
             return new Result(dir, policy, analysis, computed, seconds);
         }
+    }
+
+    /** Pairs per chunk of the attribution files: the gradient estimator's unit of work and of resuming. */
+    static int chunkSize(RunConfig config) {
+        return config.estimator() == RunConfig.Estimator.GRADIENT ? 1024 : 256;
+    }
+
+    /** Pairs the gradient estimator takes through one backward pass. */
+    private static final int GRADIENT_BATCH = 16;
+
+    private PairEstimator estimator(LanguageModel lm, ProbeMeasurer measurer, Measurement base, RidgeFit policy, int[] category, int categories) {
+        SftConfig update = config.update().toSftConfig(config.seed());
+        if (config.estimator() == RunConfig.Estimator.GRADIENT) {
+            GradientSpace space = config.projection() > 0 ? GradientSpace.kronecker(lm.model(), config.projection(), config.seed()) : GradientSpace.full(lm.model());
+            return new GradientEstimator(lm, measurer, PolicySensitivity.of(policy, base.x(), base.y()), category, categories, update, space, progress);
+        }
+        ExactEstimator.RawEffects store = new ExactEstimator.RawEffects() {
+            @Override
+            public PairEffect read(String pairId) {
+                try {
+                    return dir.readPair(pairId);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public boolean has(String pairId) {
+                return dir.hasPair(pairId);
+            }
+
+            @Override
+            public void write(PairEffect effect) {
+                try {
+                    dir.writePair(effect);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+        return new ExactEstimator(new PairEffects(lm, measurer, base, update), new PolicyDecomposition(policy, base.x(), base.y()), category, categories,
+                store, () -> {});
+    }
+
+    /** Runs the estimator over every chunk not yet written; returns how many pairs it computed. */
+    private int estimateAll(PairEstimator estimator, List<SftPair> pairs, RidgeFit policy, List<String> categories) throws IOException {
+        int size = chunkSize(config);
+        int batch = config.estimator() == RunConfig.Estimator.GRADIENT ? GRADIENT_BATCH : 1;
+        long done = 0;
+        for (int c = 0; c * size < pairs.size(); c++) {
+            if (dir.hasChunk(c)) {
+                done += Math.min(size, pairs.size() - c * size);
+            } else if (config.estimator() == RunConfig.Estimator.EXACT) {
+                done += pairs.subList(c * size, Math.min(pairs.size(), (c + 1) * size)).stream().filter(p -> dir.hasPair(p.id())).count();
+            }
+        }
+        int computed = 0;
+        try (Progress bar = progress.start("pairs", pairs.size(), "pairs", done)) {
+            for (int c = 0; c * size < pairs.size(); c++) {
+                if (dir.hasChunk(c)) {
+                    continue;
+                }
+                List<SftPair> chunk = pairs.subList(c * size, Math.min(pairs.size(), (c + 1) * size));
+                List<PairAttribution> out = new ArrayList<>();
+                for (int s = 0; s < chunk.size(); s += batch) {
+                    List<SftPair> part = chunk.subList(s, Math.min(chunk.size(), s + batch));
+                    long fresh = config.estimator() == RunConfig.Estimator.EXACT ? part.stream().filter(p -> !dir.hasPair(p.id())).count() : part.size();
+                    out.addAll(estimator.estimate(part));
+                    computed += (int) fresh;
+                    done += fresh;
+                    bar.stepTo(done, part.getLast().id());
+                }
+                dir.writeChunk(c, out, policy.featureIds(), categories, config.estimator().name().toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        return computed;
+    }
+
+    private List<PairAttribution> readAll(List<SftPair> pairs) throws IOException {
+        int size = chunkSize(config);
+        List<PairAttribution> all = new ArrayList<>();
+        for (int c = 0; c * size < pairs.size(); c++) {
+            all.addAll(dir.readChunk(c, pairs.subList(c * size, Math.min(pairs.size(), (c + 1) * size)).stream().map(SftPair::id).toList()));
+        }
+        return all;
     }
 
     private static void checkBothKinds(List<Probe> probes) {
@@ -214,14 +291,6 @@ public final class SmdaRun {
         }
     }
 
-    private static void checkFinite(PairEffect e) {
-        for (int i = 0; i < e.dy().length; i++) {
-            if (!Double.isFinite(e.dy()[i]) || java.util.Arrays.stream(e.dx()[i]).anyMatch(v -> !Double.isFinite(v))) {
-                throw new IllegalStateException("pair " + e.pairId() + ": the update made the model's outputs non-finite (learning rate too high?)");
-            }
-        }
-    }
-
     private static List<String> labels(FeatureAtlas atlas, int[] ids) {
         Map<Integer, FeatureAtlas.Feature> byId = atlas == null ? Map.of() : atlas.byId();
         List<String> labels = new ArrayList<>();
@@ -249,83 +318,65 @@ public final class SmdaRun {
         Json.write(dir.file(RunDirectory.POLICY), json);
     }
 
-    private static List<Decomposition> decompose(RidgeFit policy, Measurement base, List<PairEffect> effects) {
-        PolicyDecomposition decomposition = new PolicyDecomposition(policy, base.x(), base.y());
-        return effects.stream().map(e -> decomposition.decompose(e.dx(), e.dy())).toList();
-    }
-
-    private void writeAttribution(List<SftPair> pairs, RidgeFit policy, List<Decomposition> decompositions) throws IOException {
-        AtomicFiles.write(dir.file(RunDirectory.ATTRIBUTION), out -> {
-            for (int k = 0; k < pairs.size(); k++) {
-                Decomposition d = decompositions.get(k);
-                double[] first = d.firstOrderDelta();
-                for (int j = 0; j < policy.features(); j++) {
-                    Map<String, Object> line = new LinkedHashMap<>();
-                    line.put("pair", pairs.get(k).id());
-                    line.put("feature", policy.featureIds()[j]);
-                    line.put("delta", d.delta()[j]);
-                    line.put("dx_part", d.dxPart()[j]);
-                    line.put("dy_part", d.dyPart()[j]);
-                    line.put("residual", d.residual()[j]);
-                    line.put("collinearity", d.collinearity()[j]);
-                    line.put("output", d.output()[j]);
-                    line.put("first_order", first[j]);
-                    line.put("alignment", d.delta()[j] * policy.coef()[j]);
-                    out.write((Json.compact(line) + "\n").getBytes(StandardCharsets.UTF_8));
-                }
-            }
-        });
-    }
-
-    static double score(double[] change, double[] coef) {
-        double s = 0;
-        for (int j = 0; j < coef.length; j++) {
-            s += change[j] * coef[j];
-        }
-        return s;
-    }
-
-    private Analysis analyse(List<Probe> probes, List<SftPair> pairs, Measurement base, RidgeFit policy, List<PairEffect> effects,
-            List<Decomposition> decompositions, CurationResult curation) {
+    private Analysis analyse(List<Probe> probes, List<SftPair> pairs, Measurement base, RidgeFit policy, List<PairAttribution> attributions,
+            List<String> categories, CurationResult curation) {
         List<CategoryGap> gaps = CategoryGaps.analyse(probes, base.refusalProbability(), base.x(), policy, config.behaviour());
         int n = pairs.size();
         double[][] dxParts = new double[n][];
         double[][] dyParts = new double[n][];
         double[][] changes = new double[n][];
+        double[][] effects = new double[n][];
         boolean[] harmful = new boolean[n];
         List<PairSummary> summaries = new ArrayList<>();
         for (int k = 0; k < n; k++) {
-            Decomposition d = decompositions.get(k);
-            dxParts[k] = d.dxPart();
-            dyParts[k] = d.dyPart();
-            changes[k] = d.delta();
+            PairAttribution a = attributions.get(k);
+            dxParts[k] = a.dxPart();
+            dyParts[k] = a.dyPart();
+            changes[k] = a.delta();
+            effects[k] = a.categoryEffect();
             harmful[k] = pairs.get(k).harmful();
             double total = 0;
             double dxMass = 0;
             double dyMass = 0;
-            for (int j = 0; j < d.delta().length; j++) {
-                total += Math.abs(d.delta()[j]);
-                dxMass += Math.abs(d.dxPart()[j]);
-                dyMass += Math.abs(d.dyPart()[j]);
+            for (int j = 0; j < a.delta().length; j++) {
+                total += Math.abs(a.delta()[j]);
+                dxMass += Math.abs(a.dxPart()[j]);
+                dyMass += Math.abs(a.dyPart()[j]);
             }
-            double meanDy = java.util.Arrays.stream(effects.get(k).dy()).average().orElse(0);
             SftPair pair = pairs.get(k);
-            summaries.add(new PairSummary(pair.id(), pair.category(), pair.harmful(), effects.get(k).baseLoss(), meanDy, total,
-                    dxMass / Math.max(1e-300, dxMass + dyMass), dyMass / Math.max(1e-300, dxMass + dyMass), score(d.delta(), policy.coef()),
-                    score(d.firstOrderDelta(), policy.coef())));
+            summaries.add(new PairSummary(pair.id(), pair.category(), pair.harmful(), a.baseLoss(), a.meanDy(), total,
+                    dxMass / Math.max(1e-300, dxMass + dyMass), dyMass / Math.max(1e-300, dxMass + dyMass), dot(a.delta(), policy.coef()),
+                    a.score(policy.coef())));
         }
         List<GroupComparison.FeatureGroups> groups = harmfulAndHarmless(harmful)
                 ? GroupComparison.compare(dxParts, dyParts, harmful, policy.featureIds(), policy.featureLabels(), config.bootstrapSamples(), config.seed())
                 : List.of();
         double[][] z = policy.standardization().apply(base.x());
         List<Interference.IntendedFeatures> intended = Interference.intended(probes, z, policy.featureIds(), policy.featureLabels(), config.intendedThreshold());
-        double[][] pathway = switch (config.interferencePathway()) {
-            case DY -> dyParts;
-            case DX -> dxParts;
-            case TOTAL -> changes;
+        List<Interference.Entry> interference = switch (config.interference()) {
+            case CATEGORY -> {
+                boolean[] categoryHarmful = new boolean[categories.size()];
+                int[] probeCategory = new int[probes.size()];
+                for (int i = 0; i < probes.size(); i++) {
+                    probeCategory[i] = categories.indexOf(probes.get(i).category());
+                    categoryHarmful[probeCategory[i]] |= probes.get(i).harmful();
+                }
+                yield Interference.rankByCategory(pairs, effects, changes, categories, categoryHarmful, z, probeCategory, policy.featureIds(),
+                        policy.featureLabels(), intended);
+            }
+            case DY -> Interference.rank(pairs, dyParts, policy.featureIds(), policy.featureLabels(), intended);
+            case DX -> Interference.rank(pairs, dxParts, policy.featureIds(), policy.featureLabels(), intended);
+            case TOTAL -> Interference.rank(pairs, changes, policy.featureIds(), policy.featureLabels(), intended);
         };
-        List<Interference.Entry> interference = Interference.rank(pairs, pathway, policy.featureIds(), policy.featureLabels(), intended);
         return new Analysis(gaps, groups, intended, interference, summaries, curation);
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int j = 0; j < a.length; j++) {
+            s += a[j] * b[j];
+        }
+        return s;
     }
 
     private static boolean harmfulAndHarmless(boolean[] harmful) {

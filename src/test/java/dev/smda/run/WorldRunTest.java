@@ -16,7 +16,6 @@ import dev.smda.io.Json;
 import dev.smda.io.SafeTensorsFile;
 import dev.smda.progress.Progress;
 import dev.smda.testing.DemoRun;
-import java.io.BufferedReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -104,16 +103,18 @@ class WorldRunTest {
             assertTrue(policy.has(field), "policy.json has " + field);
         }
         int p = policy.get("feature_ids").size();
-        long lines = 0;
-        try (BufferedReader r = Files.newBufferedReader(run.resolve("attribution.jsonl"))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                JsonNode a = Json.MAPPER.readTree(line);
-                assertEquals(a.get("delta").asDouble(), a.get("dx_part").asDouble() + a.get("dy_part").asDouble(), 1e-9);
-                lines++;
+        List<dev.smda.attribution.PairAttribution> attributions = new RunDirectory(run).readAttributions();
+        assertEquals(200, attributions.size());
+        for (dev.smda.attribution.PairAttribution a : attributions) {
+            assertEquals(p, a.delta().length);
+            for (int j = 0; j < p; j++) {
+                assertEquals(a.delta()[j], a.dxPart()[j] + a.dyPart()[j], 1e-9);
             }
         }
-        assertEquals(200L * p, lines);
+        try (SafeTensorsFile chunk = SafeTensorsFile.open(run.resolve("attribution/part-00000.safetensors"))) {
+            assertEquals(List.of(200L, (long) p), java.util.Arrays.stream(chunk.shape("dy_part")).boxed().toList());
+            assertTrue(chunk.metadata().get("pairs").startsWith("[\"pair-001\""));
+        }
         JsonNode analysis = Json.read(run.resolve("analysis.json"));
         assertTrue(analysis.get("gaps").get(0).has("category") && analysis.get("gaps").get(0).has("flagged"));
         assertTrue(analysis.get("interference").get(0).has("pair") && analysis.get("interference").get(0).has("score"));

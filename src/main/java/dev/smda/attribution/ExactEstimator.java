@@ -1,0 +1,74 @@
+package dev.smda.attribution;
+
+import dev.smda.data.SftPair;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Each pair's update applied to the base model and the probes re-measured ({@link PairEffects}); the
+ * policy's change then decomposed exactly ({@link PolicyDecomposition}). The measured ΔX and Δy of
+ * every pair are kept by a {@link RawEffects} store as they are made, so a run resumes per pair.
+ */
+public final class ExactEstimator implements PairEstimator {
+
+    /** Where each pair's measured effect is kept. */
+    public interface RawEffects {
+        PairEffect read(String pairId);
+
+        boolean has(String pairId);
+
+        void write(PairEffect effect);
+    }
+
+    private final PairEffects effects;
+    private final PolicyDecomposition decomposition;
+    private final int[] category;
+    private final int categories;
+    private final RawEffects store;
+    private final Runnable afterPair;
+
+    /**
+     * @param category each probe's category index; @param afterPair called after each newly measured pair
+     */
+    public ExactEstimator(PairEffects effects, PolicyDecomposition decomposition, int[] category, int categories, RawEffects store, Runnable afterPair) {
+        this.effects = effects;
+        this.decomposition = decomposition;
+        this.category = category.clone();
+        this.categories = categories;
+        this.store = store;
+        this.afterPair = afterPair;
+    }
+
+    @Override
+    public List<PairAttribution> estimate(List<SftPair> pairs) {
+        List<PairAttribution> out = new ArrayList<>();
+        for (SftPair pair : pairs) {
+            PairEffect e;
+            if (store.has(pair.id())) {
+                e = store.read(pair.id());
+            } else {
+                e = effects.measure(pair);
+                checkFinite(e);
+                store.write(e);
+                afterPair.run();
+            }
+            out.add(attribution(e));
+        }
+        return out;
+    }
+
+    private PairAttribution attribution(PairEffect e) {
+        Decomposition d = decomposition.decompose(e.dx(), e.dy());
+        double meanDy = java.util.Arrays.stream(e.dy()).average().orElse(0);
+        return new PairAttribution(e.pairId(), e.baseLoss(), meanDy, d.delta(), d.dxPart(), d.dyPart(), d.residual(), d.collinearity(), d.output(),
+                decomposition.categoryEffects(e.dx(), e.dy(), d.delta(), category, categories));
+    }
+
+    private static void checkFinite(PairEffect e) {
+        for (int i = 0; i < e.dy().length; i++) {
+            if (!Double.isFinite(e.dy()[i]) || java.util.Arrays.stream(e.dx()[i]).anyMatch(v -> !Double.isFinite(v))) {
+                throw new IllegalStateException("pair " + e.pairId() + ": the update made the model's outputs non-finite (learning rate too high?)");
+            }
+        }
+    }
+}

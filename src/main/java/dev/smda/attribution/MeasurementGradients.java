@@ -1,0 +1,92 @@
+package dev.smda.attribution;
+
+import ai.djl.ndarray.NDArray;
+import dev.smda.gradient.GradientSpace;
+import dev.smda.gradient.PerExampleGradients;
+import dev.smda.measure.ProbeMeasurer;
+import dev.smda.model.LlamaModel;
+import dev.smda.progress.Progress;
+
+/**
+ * The gradients, with respect to the weights, of the parts of the probes' measurement the policy's
+ * first-order change is made of ({@link PolicySensitivity}): each probe's behaviour y_i and policy
+ * prediction ŷ_i (batched: one backward pass per batch of probes gives every probe's own), and each
+ * feature's u_k (one backward pass over all probes each). They are handed to a {@link Listener} as
+ * they come, so whoever needs them keeps only what it needs.
+ */
+public final class MeasurementGradients {
+
+    /** Receives the gradients, in a {@link GradientSpace}, as rows {@code [probes, dimension]} or one vector. */
+    public interface Listener {
+        /** ∇y_i for probes {@code [start, start + rows)}. */
+        default void behaviour(int start, NDArray gradients) {}
+
+        /** ∇ŷ_i (features alone, β fixed) for probes {@code [start, start + rows)}. */
+        default void prediction(int start, NDArray gradients) {}
+
+        /** ∇u_k. */
+        default void residual(int feature, NDArray gradient) {}
+
+        /** Whether the feature parts (ŷ and u) are needed at all. */
+        default boolean wantsFeatures() {
+            return true;
+        }
+    }
+
+    private MeasurementGradients() {}
+
+    /**
+     * @param frozen a measurer of the policy's features, frozen at the base's gates
+     */
+    public static void compute(LlamaModel model, ProbeMeasurer frozen, PolicySensitivity sensitivity, GradientSpace space, Listener listener,
+            Progress.Factory progress) {
+        int n = frozen.probes();
+        int batch = frozen.batchSize();
+        int p = sensitivity.features();
+        int batches = (n + batch - 1) / batch;
+        boolean features = listener.wantsFeatures();
+        long total = batches + (features ? batches + (long) p : 0);
+        double[] ones = new double[n];
+        java.util.Arrays.fill(ones, 1);
+        double[][] predictionWeights = sensitivity.predictionWeights();
+        try (Progress bar = progress.start("probe gradients", total, "passes", 0)) {
+            long done = 0;
+            for (int start = 0; start < n; start += batch) {
+                int s = start;
+                int end = Math.min(n, start + batch);
+                try (NDArray g = PerExampleGradients.of(space, end - s, frozen.headRowProbe(s, end),
+                        hooks -> frozen.perProbe(model, s, end, hooks, ones, null))) {
+                    listener.behaviour(s, g);
+                }
+                bar.stepTo(++done, null);
+                if (features) {
+                    try (NDArray g = PerExampleGradients.of(space, end - s, new int[0], hooks -> frozen.perProbe(model, s, end, hooks, null, predictionWeights))) {
+                        listener.prediction(s, g);
+                    }
+                    bar.stepTo(++done, null);
+                }
+            }
+            if (!features) {
+                return;
+            }
+            for (int k = 0; k < p; k++) {
+                double[][] w = sensitivity.residualWeights(k);
+                NDArray sum = null;
+                for (int start = 0; start < n; start += batch) {
+                    int s = start;
+                    int end = Math.min(n, start + batch);
+                    NDArray g = PerExampleGradients.ofSum(space, hooks -> frozen.perProbe(model, s, end, hooks, null, w));
+                    if (sum == null) {
+                        sum = g;
+                    } else {
+                        sum.addi(g);
+                        g.close();
+                    }
+                }
+                listener.residual(k, sum);
+                sum.close();
+                bar.stepTo(++done, "feature " + (k + 1) + " of " + p);
+            }
+        }
+    }
+}
