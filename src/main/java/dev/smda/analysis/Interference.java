@@ -220,7 +220,7 @@ public final class Interference {
     }
 
     /** How far a pair pushes the other kind's categories in the direction it teaches (mean over them). */
-    static double push(SftPair pair, double[] categoryEffect, boolean[] categoryHarmful) {
+    public static double push(SftPair pair, double[] categoryEffect, boolean[] categoryHarmful) {
         double sum = 0;
         int m = 0;
         for (int c = 0; c < categoryEffect.length; c++) {

@@ -64,9 +64,17 @@ public final class GradientEstimator implements PairEstimator {
         this.categories = categories;
         this.categoryCoefficientWeights = sensitivity.categoryCoefficientWeights(category, categories);
         this.manager = lm.model().weight(dev.smda.model.LlamaModel.EMBED).getManager().newSubManager();
-        Accumulator acc = new Accumulator(sensitivity, category, categories);
+        double[][][] w = sensitivity.categoryWeights(category, categories);
+        int n = sensitivity.probes();
+        double[][] onY = java.util.Arrays.copyOf(w[1], categories + 1);
+        onY[categories] = new double[n];
+        java.util.Arrays.fill(onY[categories], 1.0 / n);
+        double[][] onPrediction = java.util.Arrays.copyOf(w[0], categories + 1);
+        onPrediction[categories] = new double[n];
+        FunctionalGradients acc = new FunctionalGradients(sensitivity, onY, onPrediction);
         MeasurementGradients.compute(lm.model(), frozen, sensitivity, space, acc, progress);
-        this.functionals = acc.finish();
+        FunctionalGradients.Result r = acc.finish();
+        this.functionals = new NDList(r.dxPart(), r.dyPart(), r.extra());
         this.weights = update.optimizer() == SftConfig.Optimizer.ADAMW && update.weightDecay() > 0 ? space.flatten(lm.model().weights()) : null;
         if (weights != null) {
             weights.attach(manager);
@@ -128,88 +136,5 @@ public final class GradientEstimator implements PairEstimator {
         functionals.close();
         manager.close();
         space.close();
-    }
-
-    /** Folds the measurement's gradients into the functionals, as they arrive. */
-    private static final class Accumulator implements MeasurementGradients.Listener {
-        private final PolicySensitivity s;
-        private final double[][][] categoryWeights;
-        private NDArray output;
-        private NDArray collinearity;
-        private NDArray category;
-        private final NDList residuals = new NDList();
-        private final int n;
-
-        Accumulator(PolicySensitivity s, int[] category, int categories) {
-            this.s = s;
-            this.n = s.probes();
-            this.categoryWeights = s.categoryWeights(category, categories);
-        }
-
-        /** Columns {@code [start, start + rows)} of a features-or-categories x probes map, as an array like {@code g}. */
-        private static NDArray columns(double[][] map, int start, NDArray g) {
-            int rows = (int) g.getShape().get(0);
-            double[] values = new double[map.length * rows];
-            for (int j = 0; j < map.length; j++) {
-                System.arraycopy(map[j], start, values, j * rows, rows);
-            }
-            return Tensors.owned(g.getManager(), values, new Shape(map.length, rows)).toType(g.getDataType(), false);
-        }
-
-        private static NDArray add(NDArray into, NDArray term) {
-            if (into == null) {
-                ai.djl.ndarray.NDScope.unregister(term);
-                return term;
-            }
-            into.addi(term);
-            term.close();
-            return into;
-        }
-
-        @Override
-        public void behaviour(int start, NDArray g) {
-            Scoped.run(() -> {
-                output = add(output, columns(s.outputMap(), start, g).matMul(g));
-                double[][] categoryAndMean = java.util.Arrays.copyOf(categoryWeights[1], categoryWeights[1].length + 1);
-                categoryAndMean[categoryAndMean.length - 1] = new double[n];
-                java.util.Arrays.fill(categoryAndMean[categoryAndMean.length - 1], 1.0 / n);
-                category = add(category, columns(categoryAndMean, start, g).matMul(g));
-            });
-        }
-
-        @Override
-        public void prediction(int start, NDArray g) {
-            Scoped.run(() -> {
-                collinearity = add(collinearity, columns(s.outputMap(), start, g).matMul(g).neg());
-                double[][] categoryOnly = java.util.Arrays.copyOf(categoryWeights[0], categoryWeights[0].length + 1);
-                categoryOnly[categoryOnly.length - 1] = new double[n];
-                category = add(category, columns(categoryOnly, start, g).matMul(g));
-            });
-        }
-
-        @Override
-        public void residual(int feature, NDArray g) {
-            NDArray row = g.reshape(1, -1).duplicate();
-            ai.djl.ndarray.NDScope.unregister(row);
-            residuals.add(row);
-        }
-
-        /** The ΔX part's functionals A⁻¹U − MĜ, the ΔY part's MG, and the categories' and mean behaviour's. */
-        NDList finish() {
-            NDArray dx = Scoped.compute(() -> {
-                NDArray u = NDArrays.concat(residuals);
-                residuals.close();
-                double[][] aInverse = s.inverseGram();
-                int p = aInverse.length;
-                double[] flat = new double[p * p];
-                for (int j = 0; j < p; j++) {
-                    System.arraycopy(aInverse[j], 0, flat, j * p, p);
-                }
-                NDArray a = Tensors.owned(u.getManager(), flat, new Shape(p, p)).toType(u.getDataType(), false);
-                return collinearity.addi(a.matMul(u));
-            });
-            ai.djl.ndarray.NDScope.unregister(dx);
-            return new NDList(dx, output, category);
-        }
     }
 }

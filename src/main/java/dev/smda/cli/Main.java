@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code smda} command line. */
 @Command(name = "smda", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Symbolic Mechanistic Data Attribution: which fine-tuning pairs shift a model's refusal policy, through which SAE features.",
-        subcommands = {DemoCommand.class, RunCommand.class, ReportCommand.class, InspectCommand.class, GenerateCommand.class, ScoreCommand.class, DataCommand.class, SaeCommand.class, WorldCommand.class, BenchCommand.class})
+        subcommands = {DemoCommand.class, RunCommand.class, ValidateCommand.class, ReportCommand.class, InspectCommand.class, GenerateCommand.class, ScoreCommand.class, DataCommand.class, SaeCommand.class, WorldCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
     static {

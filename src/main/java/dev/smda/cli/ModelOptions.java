@@ -13,7 +13,7 @@ final class ModelOptions {
     @Option(names = "--model", required = true, paramLabel = "PATH", description = "Hugging Face model folder (config.json, model.safetensors, tokenizer.json) or GGUF file.")
     Path model;
 
-    @Option(names = "--dtype", defaultValue = "float32", paramLabel = "TYPE", description = "Compute precision: float32, float64 or bfloat16 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--dtype", defaultValue = "float32", paramLabel = "TYPE", description = "Compute precision: float32, float64 or float16 (default: ${DEFAULT-VALUE}).")
     String dtype;
 
     @Option(names = "--chat-date", paramLabel = "DATE", description = "The 'Today Date' a Llama 3.1-style chat template writes (default: " + ChatFormat.DEFAULT_DATE + ").")

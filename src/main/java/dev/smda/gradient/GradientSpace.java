@@ -22,9 +22,11 @@ import java.util.Random;
  * entries of P have variance 1/k, so E[PᵀP] = I), and a per-example gradient Σ_t g_t a_tᵀ is
  * sketched from its projected factors without ever being formed. A side no longer than k is kept.
  *
- * <p>Two coverages: every weight of the model ({@link #full}, {@link #kronecker}; a tied
- * unembedding's use folds into the embedding), or only the weights used as linear maps, the
- * unembedding as a block of its own ({@link #linear}): the modules kronfluence tracks.
+ * <p>Three coverages: every weight of the model ({@link #full}, {@link #kronecker}; a tied
+ * unembedding's use folds into the embedding); only the weights used as linear maps, the
+ * unembedding as a block of its own ({@link #linear}: the modules kronfluence tracks); or every
+ * use apart ({@link #uses}: every weight, and a tied unembedding as a block of its own), from which
+ * both others follow ({@link #into}).
  */
 public final class GradientSpace implements AutoCloseable {
 
@@ -45,14 +47,17 @@ public final class GradientSpace implements AutoCloseable {
 
     private final Map<String, Block> blocks;
     private final boolean linearOnly;
+    private final boolean tied;
     private final String tiedHead;
     private final long dimension;
     private final int k;
     private final NDManager manager;
     private final DataType dtype;
 
-    private GradientSpace(Map<String, Block> blocks, boolean linearOnly, String tiedHead, long dimension, int k, NDManager manager, DataType dtype) {
+    private GradientSpace(Map<String, Block> blocks, boolean linearOnly, boolean tied, String tiedHead, long dimension, int k, NDManager manager,
+            DataType dtype) {
         this.blocks = blocks;
+        this.tied = tied;
         this.linearOnly = linearOnly;
         this.tiedHead = tiedHead;
         this.dimension = dimension;
@@ -63,7 +68,12 @@ public final class GradientSpace implements AutoCloseable {
 
     /** Every weight as it is: inner products are exact. */
     public static GradientSpace full(LlamaModel model) {
-        return of(model, false, 0, 0);
+        return of(model, false, false, 0, 0);
+    }
+
+    /** Every weight as it is, a tied unembedding's use kept apart from the embedding's lookup. */
+    public static GradientSpace uses(LlamaModel model) {
+        return of(model, false, true, 0, 0);
     }
 
     /** Every weight, each matrix sketched to at most k x k (vectors to k), seeded. */
@@ -71,15 +81,15 @@ public final class GradientSpace implements AutoCloseable {
         if (k < 1) {
             throw new IllegalArgumentException("the projection dimension must be at least 1");
         }
-        return of(model, false, k, seed);
+        return of(model, false, false, k, seed);
     }
 
     /** The weights used as linear maps (every block projection, and the unembedding), as they are. */
     public static GradientSpace linear(LlamaModel model) {
-        return of(model, true, 0, 0);
+        return of(model, true, false, 0, 0);
     }
 
-    private static GradientSpace of(LlamaModel model, boolean linearOnly, int k, long seed) {
+    private static GradientSpace of(LlamaModel model, boolean linearOnly, boolean headApart, int k, long seed) {
         NDManager manager = model.weight(LlamaModel.EMBED).getManager().newSubManager();
         Random random = new Random(seed);
         Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -91,7 +101,7 @@ public final class GradientSpace implements AutoCloseable {
             }
         });
         boolean tied = model.config().tieWordEmbeddings();
-        if (linearOnly && tied) {
+        if ((linearOnly || headApart) && tied) {
             shapes.put(LlamaModel.LM_HEAD, model.weight(LlamaModel.EMBED).getShape().getShape());
         }
         Map<String, Block> blocks = new LinkedHashMap<>();
@@ -105,7 +115,7 @@ public final class GradientSpace implements AutoCloseable {
             blocks.put(e.getKey(), b);
             offset += b.size();
         }
-        return new GradientSpace(blocks, linearOnly, !linearOnly && tied ? LlamaModel.EMBED : null, offset, k, manager, model.dtype());
+        return new GradientSpace(blocks, linearOnly, tied, !linearOnly && !headApart && tied ? LlamaModel.EMBED : null, offset, k, manager, model.dtype());
     }
 
     private static NDArray gaussian(NDManager manager, Random random, int rows, long columns, DataType dtype) {
@@ -178,6 +188,34 @@ public final class GradientSpace implements AutoCloseable {
                 parts.add(projectIn(b, projectOut(b, matrix.transpose()).transpose()).reshape(-1));
             }
             return NDArrays.concat(parts);
+        });
+    }
+
+    /**
+     * Rows of this space as rows of {@code target} (neither sketched): a block the target has takes
+     * the same block from here; where one space keeps a tied unembedding apart and the other folds
+     * it into the embedding, the folding one gets the sum, the other its share of the fold (the
+     * embedding's rows copied). So ⟨into(g), into(t)⟩ in a folding space equals
+     * ⟨g, into(into(t, folding), this)⟩ here, and a zero block stands for a use the target lacks.
+     */
+    public NDArray into(NDArray rows, GradientSpace target) {
+        if (isSketched() || target.isSketched()) {
+            throw new IllegalArgumentException("only unsketched spaces map into each other");
+        }
+        return Scoped.compute(() -> {
+            Map<String, NDArray> mine = unflatten(rows);
+            long lead = rows.getShape().get(0);
+            Map<String, NDArray> theirs = new LinkedHashMap<>();
+            for (Block b : target.blocks.values()) {
+                NDArray v = mine.get(b.name());
+                if (b.name().equals(target.tiedHead) && mine.containsKey(LlamaModel.LM_HEAD)) {
+                    v = v.add(mine.get(LlamaModel.LM_HEAD));
+                } else if (b.name().equals(LlamaModel.LM_HEAD) && v == null && tiedHead != null) {
+                    v = mine.get(tiedHead);
+                }
+                theirs.put(b.name(), v != null ? v : manager.zeros(new Shape(lead, b.rows(), b.columns()), dtype));
+            }
+            return target.flattenBlocks(theirs, 1);
         });
     }
 

@@ -86,12 +86,44 @@ public final class PerExampleGradients {
                     : perRowExample(GradientSpace.projectOut(b, g), GradientSpace.projectIn(b, use.input()), batch, headRowExample);
             case SCALE -> GradientSpace.projectOut(b, g.mul(use.input()).sum(new int[] {1}));
             case LOOKUP -> {
-                NDArray rows = b.outProjection() == null
-                        ? use.input().oneHot((int) b.out(), g.getDataType())
-                        : b.outProjection().transpose().get(use.input());
-                yield rows.transpose(0, 2, 1).matMul(GradientSpace.projectIn(b, g));
+                NDArray gi = GradientSpace.projectIn(b, g);
+                if (b.outProjection() == null) {
+                    yield scatterRows(use.input(), gi, b.out(), true);
+                }
+                yield b.outProjection().transpose().get(use.input()).transpose(0, 2, 1).matMul(gi);
             }
         };
+    }
+
+    /**
+     * Rows of {@code values} ({@code [batch, length, d]}) added into a {@code [rows, d]} table at the
+     * token ids ({@code [batch, length]}): per example ({@code [batch, rows, d]}) or for the whole
+     * batch. Done by differentiating a lookup, whose backward pass is exactly this scatter-add (a
+     * one-hot product would cost rows x tokens x d).
+     */
+    private static NDArray scatterRows(NDArray ids, NDArray values, long rows, boolean perExample) {
+        long batch = ids.getShape().get(0);
+        long d = values.getShape().get(values.getShape().dimension() - 1);
+        NDArray table = perExample ? values.getManager().zeros(new Shape(batch, rows, d), values.getDataType())
+                : values.getManager().zeros(new Shape(rows, d), values.getDataType());
+        NDArray index;
+        if (perExample) {
+            long length = ids.getShape().get(1);
+            long[] offsets = new long[(int) (batch * length)];
+            for (int i = 0; i < offsets.length; i++) {
+                offsets[i] = (i / length) * rows;
+            }
+            index = ids.reshape(-1).add(dev.smda.tensor.Tensors.owned(ids.getManager(), offsets).toType(ids.getDataType(), false));
+        } else {
+            index = ids.reshape(-1);
+        }
+        NDArray flatValues = values.reshape(-1, d);
+        NDArray flatTable = table.reshape(-1, d);
+        java.util.Map<String, NDArray> grad = Autograd.gradients(java.util.Map.of("table", flatTable),
+                leaves -> leaves.get("table").get(index).mul(flatValues).sum());
+        NDArray out = grad.get("table").reshape(table.getShape());
+        ai.djl.ndarray.NDScope.register(out);
+        return out;
     }
 
     /** One use's gradient of its weight with every batch row together, {@code [rows, columns]} of the block. */
@@ -108,8 +140,9 @@ public final class PerExampleGradients {
             case SCALE -> GradientSpace.projectOut(b, g.mul(in).reshape(-1, g.getShape().get(2)).sum(new int[] {0}));
             case LOOKUP -> {
                 NDArray ids = in.reshape(-1);
-                NDArray rows = b.outProjection() == null ? ids.oneHot((int) b.out(), g.getDataType()) : b.outProjection().transpose().get(ids);
-                yield rows.transpose().matMul(GradientSpace.projectIn(b, g).reshape(ids.getShape().get(0), -1));
+                NDArray gi = GradientSpace.projectIn(b, g).reshape(ids.getShape().get(0), -1);
+                yield b.outProjection() == null ? scatterRows(ids.reshape(1, -1), gi.reshape(1, ids.getShape().get(0), -1), b.out(), false)
+                        : b.outProjection().transpose().get(ids).transpose().matMul(gi);
             }
         };
     }

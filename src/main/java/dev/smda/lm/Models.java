@@ -31,8 +31,11 @@ public final class Models {
         return switch (name) {
             case "float32", "f32" -> DataType.FLOAT32;
             case "float64", "f64" -> DataType.FLOAT64;
-            case "bfloat16", "bf16" -> DataType.BFLOAT16;
-            default -> throw new BadInputException("unknown dtype '" + name + "' (float32, float64 or bfloat16)");
+            case "float16", "f16" -> DataType.FLOAT16;
+            // DJL 0.35.1's PyTorch engine aborts the JVM converting any array to bfloat16 (measured), so
+            // half precision is float16: the same memory, and bfloat16 checkpoints load into it.
+            case "bfloat16", "bf16" -> throw new BadInputException("--dtype bfloat16: DJL's PyTorch engine aborts on bfloat16 arrays; use float16 (the same memory; bfloat16 checkpoints load into it) or float32");
+            default -> throw new BadInputException("unknown dtype '" + name + "' (float32, float64 or float16)");
         };
     }
 }

@@ -148,7 +148,7 @@ public final class ProbeMeasurer {
                 total = behaviourOf(batch.refusal).mul(weights(batch, cY, start, end));
             }
             if (cX != null) {
-                NDArray x = batch.features.toType(DataType.FLOAT64, false);
+                NDArray x = Tensors.cast(batch.features, DataType.FLOAT64);
                 double[] w = new double[(end - start) * featureIds.length];
                 for (int i = start; i < end; i++) {
                     System.arraycopy(cX[i], 0, w, (i - start) * featureIds.length, featureIds.length);
@@ -246,7 +246,7 @@ public final class ProbeMeasurer {
         }
         NDArray acts = pass.activations;
         int d = (int) acts.getShape().get(2);
-        NDArray picked = acts.reshape(-1, d).get(Tensors.owned(acts.getManager(), rows.stream().mapToLong(Long::longValue).toArray())).toType(sae.dtype(), false);
+        NDArray picked = Tensors.cast(acts.reshape(-1, d).get(Tensors.owned(acts.getManager(), rows.stream().mapToLong(Long::longValue).toArray())), sae.dtype());
         NDArray columns = Tensors.owned(picked.getManager(), IntStream.of(featureIds).asLongStream().toArray());
         NDArray pre = encoding == FeatureEncoding.DENSE_RELU
                 ? picked.matMul(sae.parameter(Sae.W_ENC).get(new NDIndex(":, {}", columns))).add(sae.parameter(Sae.B_ENC).get(columns))
@@ -350,8 +350,8 @@ public final class ProbeMeasurer {
         }
         NDArray hidden = pass.hidden;
         NDArray picked = hidden.reshape(-1, hidden.getShape().get(2)).get(Tensors.owned(hidden.getManager(), parentRows));
-        NDArray edges = model.logits(picked, pass.hooks).logSoftmax(1).reshape(-1).get(Tensors.owned(hidden.getManager(), flat))
-                .toType(DataType.FLOAT64, false).reshape(b, nodes.size());
+        NDArray edges = Tensors.cast(model.logits(picked, pass.hooks).logSoftmax(1).reshape(-1).get(Tensors.owned(hidden.getManager(), flat)),
+                DataType.FLOAT64).reshape(b, nodes.size());
         List<RefusalOpenings.Node> leaves = nodes.stream().filter(RefusalOpenings.Node::isLeaf).toList();
         double[] onPath = new double[nodes.size() * leaves.size()];
         for (int l = 0; l < leaves.size(); l++) {

@@ -257,12 +257,12 @@ public final class LlamaModel implements AutoCloseable {
     private NDArray rmsNorm(NDArray x, String weightName, WeightTaps taps) {
         NDArray xf = upcast(x);
         NDArray inverseRms = Tensors.plus(xf.square().mean(new int[] {-1}, true), config.rmsNormEps()).sqrt();
-        NDArray normalized = xf.div(inverseRms).toType(dtype, false);
+        NDArray normalized = Tensors.cast(xf.div(inverseRms), dtype);
         return taps.scale(weightName, normalized, normalized.mul(weight(weightName)));
     }
 
     private NDArray upcast(NDArray x) {
-        return dtype == DataType.FLOAT64 ? x : x.toType(DataType.FLOAT32, false);
+        return dtype == DataType.FLOAT64 ? x : Tensors.cast(x, DataType.FLOAT32);
     }
 
     private NDArray project(int layer, String projection, NDArray x, WeightTaps taps) {
@@ -305,7 +305,7 @@ public final class LlamaModel implements AutoCloseable {
         long keys = k.getShape().get(2);
         NDArray scores = Tensors.times(q.matMul(k.transpose(0, 1, 3, 2)), 1.0 / Math.sqrt(hd));
         scores = upcast(scores).reshape(b, kvHeads, group, t, keys).add(mask);
-        NDArray probs = scores.softmax(-1).toType(dtype, false).reshape(b, kvHeads, group * t, keys);
+        NDArray probs = Tensors.cast(scores.softmax(-1), dtype).reshape(b, kvHeads, group * t, keys);
         NDArray out = probs.matMul(v).reshape(b, kvHeads, group, t, hd).transpose(0, 3, 1, 2, 4).reshape(b, t, (long) heads * hd);
         return project(layer, "self_attn.o_proj", out, taps);
     }

@@ -2,6 +2,7 @@ package dev.smda.tensor;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.lang.foreign.Arena;
@@ -129,6 +130,20 @@ public final class Tensors {
         try (NDArray borrowed = like.getManager().create(new double[] {value}, new Shape()); NDArray copy = borrowed.duplicate()) {
             return copy.toType(like.getDataType(), true);
         }
+    }
+
+    /**
+     * {@code x} in another data type, differentiably. DJL's {@code toType} runs under a no-grad guard,
+     * so gradients stop at it; copying into an array of the target type keeps them (autograd's copy
+     * casts the gradient back).
+     */
+    public static NDArray cast(NDArray x, DataType type) {
+        if (x.getDataType() == type) {
+            return x;
+        }
+        NDArray out = x.getManager().zeros(x.getShape(), type);
+        out.set(new NDIndex("..."), x);
+        return out;
     }
 
     public static NDArray times(NDArray x, double value) {

@@ -37,7 +37,11 @@ public final class SftTrainer {
         if (schedule.isEmpty()) {
             throw new IllegalArgumentException("no fine-tuning steps");
         }
-        return config.mode() == SftConfig.Mode.FULL ? full(base, schedule, config) : lora(base, schedule, config);
+        long tokens = schedule.stream().mapToLong(b -> b.stream().mapToLong(e -> e.tokens().length).sum()).max().orElse(0);
+        LlamaConfig c = base.config();
+        long largest = tokens * c.hiddenSize() * Math.max(c.intermediateSize(), c.vocabSize());
+        return dev.smda.tensor.Torch.serialIfSmall(largest,
+                () -> config.mode() == SftConfig.Mode.FULL ? full(base, schedule, config) : lora(base, schedule, config));
     }
 
     private static LlamaModel full(LlamaModel base, List<List<SftExample>> schedule, SftConfig config) {

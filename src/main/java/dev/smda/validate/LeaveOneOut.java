@@ -1,0 +1,126 @@
+package dev.smda.validate;
+
+import dev.smda.data.SftPair;
+import dev.smda.progress.Progress;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.IntStream;
+
+/**
+ * Leave-one-out retraining of the pairs the methods rank highest for one category (the union of
+ * every method's top pairs by the size of their predicted effect on it, taken in turn until there
+ * are {@code looPairs}): for each, the model is retrained on every other pair (common random
+ * orders), and the actual change of every target when the pair is left out is compared, across
+ * these pairs, with each method's prediction (minus its score): the Pearson and Spearman
+ * correlations per target, averaged over each family's targets.
+ */
+final class LeaveOneOut {
+
+    /** The pairs left out, and per method and family the mean correlation (Pearson, Spearman) of predicted and actual leave-one-out changes. */
+    record Result(String category, List<String> pairs, Map<String, Map<String, double[]>> correlation) {}
+
+    private final List<SftPair> pairs;
+    private final Targets targets;
+    private final int category;
+    private final ValidationConfig config;
+    private final Counterfactuals counterfactuals;
+    private final Progress.Factory progress;
+
+    LeaveOneOut(Retrainer retrainer, List<SftPair> pairs, Targets targets, int category, ValidationConfig config, java.nio.file.Path out,
+            Progress.Factory progress) {
+        this.pairs = pairs;
+        this.targets = targets;
+        this.category = category;
+        this.config = config;
+        this.counterfactuals = new Counterfactuals(retrainer, pairs, config.seed(), out);
+        this.progress = progress;
+    }
+
+    Result run(Map<String, Scores> scores, double scale) throws IOException {
+        List<Integer> chosen = choose(scores);
+        int seeds = Math.max(1, config.removalSeeds());
+        Map<String, double[][]> actual = new LinkedHashMap<>();
+        try (Progress bar = progress.start("leave-one-out", (long) chosen.size() * seeds + seeds, "retrainings", 0)) {
+            long done = 0;
+            Retrainer.Outcome[] all = new Retrainer.Outcome[seeds];
+            for (int r = 0; r < seeds; r++) {
+                all[r] = counterfactuals.all(r);
+                bar.stepTo(++done, null);
+            }
+            for (String family : targets.families()) {
+                actual.put(family, new double[chosen.size()][]);
+            }
+            for (int i = 0; i < chosen.size(); i++) {
+                SftPair pair = pairs.get(chosen.get(i));
+                for (int r = 0; r < seeds; r++) {
+                    Retrainer.Outcome without = counterfactuals.without(Set.of(pair.id()), r, "loo-" + pair.id());
+                    for (String family : targets.families()) {
+                        double[] a = targets.of(family, without);
+                        double[] b = targets.of(family, all[r]);
+                        double[][] rows = actual.get(family);
+                        if (rows[i] == null) {
+                            rows[i] = new double[a.length];
+                        }
+                        for (int t = 0; t < a.length; t++) {
+                            rows[i][t] += (a[t] - b[t]) / seeds;
+                        }
+                    }
+                    bar.stepTo(++done, pair.id());
+                }
+            }
+        }
+        Map<String, Map<String, double[]>> correlation = new LinkedHashMap<>();
+        for (var e : scores.entrySet()) {
+            Map<String, double[]> byFamily = new LinkedHashMap<>();
+            for (String family : targets.families()) {
+                double[][] s = e.getValue().of(family);
+                if (s == null) {
+                    continue;
+                }
+                double[][] a = actual.get(family);
+                int t = a[0].length;
+                double[] pearson = new double[t];
+                double[] spearman = new double[t];
+                for (int j = 0; j < t; j++) {
+                    double[] predicted = new double[chosen.size()];
+                    double[] observed = new double[chosen.size()];
+                    for (int i = 0; i < chosen.size(); i++) {
+                        predicted[i] = -scale * s[chosen.get(i)][j];
+                        observed[i] = a[i][j];
+                    }
+                    pearson[j] = Metrics.pearson(predicted, observed);
+                    spearman[j] = Metrics.spearman(predicted, observed);
+                }
+                byFamily.put(family, new double[] {Metrics.mean(pearson), Metrics.mean(spearman)});
+            }
+            correlation.put(e.getKey(), byFamily);
+        }
+        return new Result(targets.categories().get(category), chosen.stream().map(i -> pairs.get(i).id()).toList(), correlation);
+    }
+
+    /** Each method's pairs ranked by the size of their predicted effect on the category, taken in turn. */
+    private List<Integer> choose(Map<String, Scores> scores) {
+        List<List<Integer>> rankings = new ArrayList<>();
+        for (var e : scores.entrySet()) {
+            double[][] s = e.getValue().of(Targets.CATEGORIES);
+            if (s != null && !e.getKey().equals("random")) {
+                rankings.add(IntStream.range(0, pairs.size()).boxed().sorted(Comparator.comparingDouble(b -> -Math.abs(s[b][category]))).toList());
+            }
+        }
+        Set<Integer> chosen = new LinkedHashSet<>();
+        for (int depth = 0; depth < pairs.size() && chosen.size() < config.looPairs(); depth++) {
+            for (List<Integer> ranking : rankings) {
+                if (chosen.size() < config.looPairs()) {
+                    chosen.add(ranking.get(depth));
+                }
+            }
+        }
+        return new ArrayList<>(chosen);
+    }
+}

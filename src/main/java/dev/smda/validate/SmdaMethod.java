@@ -1,0 +1,57 @@
+package dev.smda.validate;
+
+import dev.smda.attribution.PairAttribution;
+import dev.smda.attribution.PairEffect;
+import dev.smda.data.SftPair;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * SMDA's own estimates, as the run wrote them: each pair's one-update change of the probes' y
+ * (exact estimator: measured) and of the policy's coefficients, Δβ. With {@code firstOrder}, the
+ * first-order form of Δβ instead (the exact estimator's residual + collinearity + output; the
+ * gradient estimator's parts are first order already).
+ */
+record SmdaMethod(boolean firstOrder) implements AttributionMethod {
+
+    @Override
+    public String name() {
+        return firstOrder ? "smda-first-order" : "smda";
+    }
+
+    @Override
+    public String description() {
+        return firstOrder ? "the run's first-order policy change per pair (ΔW_X + ΔW_Y)" : "the run's per-pair change of y and of the refitted policy, Δβ";
+    }
+
+    @Override
+    public boolean inTargetUnits() {
+        return true;
+    }
+
+    @Override
+    public Scores attribute(ValidationContext ctx) throws IOException {
+        List<PairAttribution> attributions = ctx.run.readAttributions();
+        int pairs = ctx.pairs.size();
+        double[][] coefficients = new double[pairs][];
+        for (int k = 0; k < pairs; k++) {
+            coefficients[k] = firstOrder ? attributions.get(k).firstOrderDelta() : attributions.get(k).delta();
+        }
+        if (firstOrder) {
+            return Scores.of(null, null, coefficients);
+        }
+        boolean measured = ctx.pairs.stream().allMatch(p -> ctx.run.hasPair(p.id()));
+        if (!measured) {
+            return Scores.of(null, null, coefficients);
+        }
+        double[][] probes = new double[pairs][];
+        double[][] categories = new double[pairs][];
+        for (int k = 0; k < pairs; k++) {
+            SftPair pair = ctx.pairs.get(k);
+            PairEffect e = ctx.run.readPair(pair.id());
+            probes[k] = e.dy();
+            categories[k] = ctx.targets.categoryMeans(e.dy());
+        }
+        return Scores.of(probes, categories, coefficients);
+    }
+}

@@ -1,0 +1,374 @@
+package dev.smda.validate;
+
+import dev.smda.analysis.Analysis;
+import dev.smda.analysis.CategoryGap;
+import dev.smda.attribution.PairEffects;
+import dev.smda.data.DataSets;
+import dev.smda.data.Probe;
+import dev.smda.data.SftPair;
+import dev.smda.io.BadInputException;
+import dev.smda.io.Json;
+import dev.smda.io.SafeTensorsFile;
+import dev.smda.io.SafeTensorsWriter;
+import dev.smda.lm.LanguageModel;
+import dev.smda.lm.Models;
+import dev.smda.measure.Measurement;
+import dev.smda.measure.ProbeMeasurer;
+import dev.smda.measure.ProbeTokens;
+import dev.smda.measure.RefusalOpenings;
+import dev.smda.policy.RidgeFit;
+import dev.smda.progress.Progress;
+import dev.smda.run.RunConfig;
+import dev.smda.run.RunDirectory;
+import dev.smda.run.RunManifest;
+import dev.smda.sae.Sae;
+import dev.smda.sae.SaeFiles;
+import dev.smda.train.SftExample;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * {@code smda validate}: are a run's attributions right? Counterfactual retraining on random subsets
+ * of the pairs (each in several orders), every method's prediction of what each retraining did,
+ * and the linear datamodeling score of each beside the noise ceiling; removal curves and
+ * leave-one-out retraining for one category; and, where the pairs have a planted truth beside them,
+ * how well each method's ranking finds the planted interference.
+ *
+ * <p>Every retraining and every method's scores are written as they finish, so an interrupted
+ * validation resumes; the metrics are recomputed from the files at the end.
+ */
+public final class Validation {
+
+    static final String MANIFEST = "validation.json";
+    static final String SETTINGS = "settings.json";
+
+    private final Path runDir;
+    private final Path out;
+    private final ValidationConfig config;
+    private final Progress.Factory progress;
+    private final Map<String, Integer> pairIndex = new LinkedHashMap<>();
+
+    public Validation(Path runDir, Path out, ValidationConfig config, Progress.Factory progress) {
+        this.runDir = runDir;
+        this.out = out;
+        this.config = config;
+        this.progress = progress;
+    }
+
+    /** The run's default validation folder. */
+    public static Path defaultOut(Path runDir) {
+        return runDir.resolve("validation");
+    }
+
+    public ValidationResult execute(boolean resume) throws IOException {
+        long start = System.nanoTime();
+        RunDirectory run = new RunDirectory(runDir);
+        for (String f : List.of(RunDirectory.MANIFEST, RunDirectory.POLICY, RunDirectory.BASE, RunDirectory.ANALYSIS)) {
+            if (!Files.isRegularFile(run.file(f))) {
+                throw new BadInputException(runDir + ": no " + f + " (validate a finished run directory)");
+            }
+        }
+        RunManifest manifest = Json.MAPPER.treeToValue(Json.read(run.file(RunDirectory.MANIFEST)), RunManifest.class);
+        RunConfig runConfig = manifest.config();
+        RidgeFit policy = Json.MAPPER.treeToValue(Json.read(run.file(RunDirectory.POLICY)), RidgeFit.class);
+        Analysis analysis = Json.MAPPER.treeToValue(Json.read(run.file(RunDirectory.ANALYSIS)), Analysis.class);
+        Path pairsFile = Path.of(manifest.inputs().get("pairs").path());
+        List<Probe> probes = DataSets.probes(Path.of(manifest.inputs().get("probes").path()));
+        List<SftPair> pairs = DataSets.pairs(pairsFile);
+        for (int k = 0; k < pairs.size(); k++) {
+            pairIndex.put(pairs.get(k).id(), k);
+        }
+        startFolder(resume);
+        List<String> categories = probes.stream().map(Probe::category).distinct().toList();
+        int[] probeCategory = probes.stream().mapToInt(p -> categories.indexOf(p.category())).toArray();
+        boolean linearized = runConfig.featureChange() == RunConfig.FeatureChange.LINEARIZED;
+        Targets targets = new Targets(categories, probeCategory, policy.features(), linearized);
+        try (LanguageModel opened = Models.open(Path.of(manifest.inputs().get("model").path()), Models.dtype(runConfig.dtype()));
+                Sae sae = SaeFiles.load(Path.of(manifest.inputs().get("sae").path()), Models.dtype(runConfig.dtype()), null)) {
+            LanguageModel lm = opened.withChatDate(runConfig.chatDate());
+            List<ProbeTokens> tokens = probes.stream().map(p -> ProbeTokens.of(lm.tokenizer(), lm.chat(), p.prompt())).toList();
+            ProbeMeasurer exact = new ProbeMeasurer(tokens, RefusalOpenings.of(lm.tokenizer(), runConfig.refusalOpenings()), runConfig.behaviour(),
+                    runConfig.pooling(), sae, policy.featureIds(), runConfig.batchSize(), runConfig.encoding());
+            Measurement base = exact.measureWithGates(lm.model());
+            checkSameBase(run, base);
+            ProbeMeasurer frozen = exact.frozenAt(base);
+            Map<String, SftExample> examples = new LinkedHashMap<>();
+            pairs.forEach(p -> examples.put(p.id(), PairEffects.example(lm, p)));
+            ValidationContext ctx = new ValidationContext(lm, probes, pairs, examples, runConfig, run, policy, base, frozen, targets, config, progress);
+            Retrainer retrainer = new Retrainer(lm, examples, ctx.update, config.epochs(), config.batchSize(), linearized ? frozen : exact,
+                    linearized ? exact : null, policy);
+            double scale = retrainer.predictionScale(runConfig.update().steps());
+
+            List<List<SftPair>> subsets = subsets(pairs);
+            Retrainer.Outcome[][] outcomes = retrainSubsets(retrainer, subsets);
+            Map<String, Scores> scores = new LinkedHashMap<>();
+            for (String name : config.methods()) {
+                AttributionMethod method = method(name, run, pairs);
+                if (method != null) {
+                    scores.put(name, scores(method, ctx));
+                }
+            }
+            Retrainer.Outcome baseOutcome = new Retrainer.Outcome(base.y(), policy.coef(), linearized ? policy.coef() : null);
+            List<ValidationResult.MethodResult> methods = new ArrayList<>();
+            Map<String, double[]> perTarget = new LinkedHashMap<>();
+            Map<String, ValidationResult.Ceiling> ceilings = ceilings(targets, outcomes, baseOutcome, subsets, perTarget);
+            for (var e : scores.entrySet()) {
+                AttributionMethod method = method(e.getKey(), run, pairs);
+                methods.add(evaluate(method, e.getValue(), targets, subsets, outcomes, baseOutcome, scale, ceilings, perTarget));
+            }
+            String removalCategory = removalCategory(analysis, probes, base, categories);
+            RemovalCurves.Result removal = config.removalSizes().isEmpty() || config.removalSeeds() == 0 ? null
+                    : new RemovalCurves(retrainer, pairs, targets, categories.indexOf(removalCategory), config, out, progress).run(scores, scale);
+            LeaveOneOut.Result loo = config.looPairs() == 0 ? null
+                    : new LeaveOneOut(retrainer, pairs, targets, categories.indexOf(removalCategory), config, out, progress).run(scores, scale);
+            List<ValidationResult.InterferenceScore> interference = TruthComparisons.of(pairsFile, ctx, analysis, scores);
+            writeMetrics(perTarget);
+            ValidationResult result = new ValidationResult(runDir.toAbsolutePath().toString(), config, subsets.size(), config.repeats(),
+                    (int) Math.round(config.fraction() * pairs.size()), scale, ceilings, methods, removalCategory, removal, loo, interference,
+                    (System.nanoTime() - start) / 1e9, Instant.now().toString());
+            Json.write(out.resolve(MANIFEST), result);
+            return result;
+        }
+    }
+
+    private void startFolder(boolean resume) throws IOException {
+        Path settings = out.resolve(SETTINGS);
+        if (Files.exists(settings)) {
+            if (!resume) {
+                throw new BadInputException(out + ": already holds a validation; continue it with --resume, or choose another --out");
+            }
+            ValidationConfig previous = Json.MAPPER.treeToValue(Json.read(settings), ValidationConfig.class);
+            if (!previous.equals(config)) {
+                throw new BadInputException(settings + ": the validation there used other settings; resume only with the same ones");
+            }
+            return;
+        }
+        if (Files.isDirectory(out) && Files.list(out).findAny().isPresent()) {
+            throw new BadInputException(out + ": not empty and not a validation folder; choose another --out");
+        }
+        Files.createDirectories(out);
+        Json.write(settings, config);
+    }
+
+    /** The model must still be the run's: the base measurement is made again and compared. */
+    private static void checkSameBase(RunDirectory run, Measurement base) throws IOException {
+        try (SafeTensorsFile st = SafeTensorsFile.open(run.file(RunDirectory.BASE))) {
+            double[] y = st.doubles("y");
+            for (int i = 0; i < y.length; i++) {
+                if (Math.abs(y[i] - base.y()[i]) > 1e-4 * Math.max(1, Math.abs(y[i]))) {
+                    throw new BadInputException(run.file(RunDirectory.BASE) + ": probe " + (i + 1) + "'s behaviour measures " + base.y()[i] + " now, "
+                            + y[i] + " in the run: the model or its inputs changed since");
+                }
+            }
+        }
+    }
+
+    /** K seeded random subsets of round(α·N) pairs each, in the pairs' order. */
+    private List<List<SftPair>> subsets(List<SftPair> pairs) {
+        Random random = new Random(config.seed());
+        int size = (int) Math.round(config.fraction() * pairs.size());
+        if (size < 1 || size >= pairs.size()) {
+            throw new BadInputException("--fraction " + config.fraction() + " leaves subsets of " + size + " of " + pairs.size() + " pairs; it must leave at least one in and one out");
+        }
+        List<List<SftPair>> out = new ArrayList<>();
+        for (int s = 0; s < config.subsets(); s++) {
+            List<Integer> index = new ArrayList<>(java.util.stream.IntStream.range(0, pairs.size()).boxed().toList());
+            Collections.shuffle(index, random);
+            List<Integer> chosen = new ArrayList<>(index.subList(0, size));
+            Collections.sort(chosen);
+            out.add(chosen.stream().map(pairs::get).toList());
+        }
+        return out;
+    }
+
+    static long orderSeed(long seed, int subset, int repeat) {
+        return seed * 1_000_003L + subset * 7919L + repeat;
+    }
+
+    private Retrainer.Outcome[][] retrainSubsets(Retrainer retrainer, List<List<SftPair>> subsets) throws IOException {
+        Retrainer.Outcome[][] outcomes = new Retrainer.Outcome[config.repeats()][subsets.size()];
+        long total = (long) config.repeats() * subsets.size();
+        long done = 0;
+        for (int r = 0; r < config.repeats(); r++) {
+            for (int s = 0; s < subsets.size(); s++) {
+                done += Files.isRegularFile(outcomeFile("retrain", String.format("s%03d-r%d", s, r))) ? 1 : 0;
+            }
+        }
+        try (Progress bar = progress.start("retraining", total, "subsets", done)) {
+            for (int r = 0; r < config.repeats(); r++) {
+                for (int s = 0; s < subsets.size(); s++) {
+                    int subset = s;
+                    int repeat = r;
+                    outcomes[r][s] = outcome("retrain", String.format("s%03d-r%d", s, r),
+                            () -> retrainer.trainAndMeasure(retrainer.order(subsets.get(subset), orderSeed(config.seed(), subset, repeat))));
+                    if (outcomes[r][s] != null) {
+                        bar.stepTo(++done, null);
+                    }
+                }
+            }
+        }
+        return outcomes;
+    }
+
+    Path outcomeFile(String folder, String name) {
+        return out.resolve(folder).resolve(name + ".safetensors");
+    }
+
+    /** A retraining's outcome from its file, or computed and written. */
+    Retrainer.Outcome outcome(String folder, String name, java.util.function.Supplier<Retrainer.Outcome> compute) throws IOException {
+        return outcomeIn(out, folder, name, compute);
+    }
+
+    static Retrainer.Outcome outcomeIn(Path out, String folder, String name, java.util.function.Supplier<Retrainer.Outcome> compute) throws IOException {
+        Path file = out.resolve(folder).resolve(name + ".safetensors");
+        if (Files.isRegularFile(file)) {
+            try (SafeTensorsFile st = SafeTensorsFile.open(file)) {
+                return new Retrainer.Outcome(st.doubles("y"), st.doubles("beta"), st.names().contains("beta_reencoded") ? st.doubles("beta_reencoded") : null);
+            }
+        }
+        Retrainer.Outcome o = compute.get();
+        SafeTensorsWriter w = new SafeTensorsWriter().addDoubles("y", o.y(), o.y().length).addDoubles("beta", o.beta(), o.beta().length);
+        if (o.betaReencoded() != null) {
+            w.addDoubles("beta_reencoded", o.betaReencoded(), o.betaReencoded().length);
+        }
+        w.write(file);
+        return o;
+    }
+
+    private AttributionMethod method(String name, RunDirectory run, List<SftPair> pairs) throws IOException {
+        return switch (name) {
+            case "smda" -> new SmdaMethod(false);
+            case "smda-first-order" -> run.readAttributions().getFirst().residual() == null ? null : new SmdaMethod(true);
+            case "tracin" -> new TracInMethod();
+            case "grad-cosine" -> new GradientCosineMethod();
+            case "repsim" -> new RepresentationSimilarity();
+            case "ekfac" -> new EkfacMethod();
+            case "loss" -> new SimpleMethods.Loss();
+            case "random" -> new SimpleMethods.Chance();
+            default -> throw new BadInputException("--methods: unknown method '" + name + "' (one of " + ValidationConfig.ALL_METHODS + ")");
+        };
+    }
+
+    private Scores scores(AttributionMethod method, ValidationContext ctx) throws IOException {
+        Path file = out.resolve("scores").resolve(method.name() + ".safetensors");
+        if (Scores.exists(file)) {
+            return Scores.read(file);
+        }
+        Scores s = method.attribute(ctx);
+        Files.createDirectories(file.getParent());
+        s.write(file);
+        return s;
+    }
+
+    /** Per family, the retrainings' changes from the base: {@code [repeat][subset][target]}. */
+    private static double[][][] changes(Targets targets, String family, Retrainer.Outcome[][] outcomes, Retrainer.Outcome base) {
+        double[] b = targets.of(family, base);
+        double[][][] out = new double[outcomes.length][outcomes[0].length][];
+        for (int r = 0; r < outcomes.length; r++) {
+            for (int s = 0; s < outcomes[r].length; s++) {
+                double[] v = targets.of(family, outcomes[r][s]);
+                out[r][s] = new double[v.length];
+                for (int t = 0; t < v.length; t++) {
+                    out[r][s][t] = v[t] - b[t];
+                }
+            }
+        }
+        return out;
+    }
+
+    private static double[][] meanOverRepeats(double[][][] changes) {
+        double[][] out = new double[changes[0].length][changes[0][0].length];
+        for (double[][] repeat : changes) {
+            for (int s = 0; s < out.length; s++) {
+                for (int t = 0; t < out[s].length; t++) {
+                    out[s][t] += repeat[s][t] / changes.length;
+                }
+            }
+        }
+        return out;
+    }
+
+    private Map<String, ValidationResult.Ceiling> ceilings(Targets targets, Retrainer.Outcome[][] outcomes, Retrainer.Outcome base,
+            List<List<SftPair>> subsets, Map<String, double[]> perTarget) {
+        Map<String, ValidationResult.Ceiling> out = new LinkedHashMap<>();
+        for (String family : targets.families()) {
+            double[][][] changes = changes(targets, family, outcomes, base);
+            double[] ceiling = outcomes.length > 1 ? Metrics.noiseCeiling(changes) : new double[changes[0][0].length];
+            double[] agreement = outcomes.length > 1 ? Metrics.repeatAgreement(changes) : new double[changes[0][0].length];
+            perTarget.put("ceiling." + family, ceiling);
+            double[][] actual = meanOverRepeats(changes);
+            double size = Metrics.median(java.util.Arrays.stream(actual).mapToDouble(Metrics::norm).toArray());
+            out.put(family, new ValidationResult.Ceiling(outcomes.length > 1 ? Metrics.mean(ceiling) : Double.NaN,
+                    outcomes.length > 1 ? Metrics.mean(agreement) : Double.NaN, size));
+        }
+        return out;
+    }
+
+    private ValidationResult.MethodResult evaluate(AttributionMethod method, Scores scores, Targets targets, List<List<SftPair>> subsets,
+            Retrainer.Outcome[][] outcomes, Retrainer.Outcome base, double scale, Map<String, ValidationResult.Ceiling> ceilings,
+            Map<String, double[]> perTarget) {
+        Map<String, ValidationResult.FamilyScore> families = new LinkedHashMap<>();
+        for (String family : targets.families()) {
+            double[][] perPair = scores.of(family);
+            if (perPair == null) {
+                continue;
+            }
+            double[][] actual = meanOverRepeats(changes(targets, family, outcomes, base));
+            double[][] predicted = subsets.stream().map(s -> sumOver(perPair, s, scale)).toArray(double[][]::new);
+            int[] every = java.util.stream.IntStream.range(0, subsets.size()).toArray();
+            double[] lds = Metrics.lds(predicted, actual, every);
+            perTarget.put("lds." + method.name() + "." + family, lds);
+            double mean = Metrics.mean(lds);
+            double[] interval = Metrics.bootstrapMeanLds(predicted, actual, config.bootstrap(), config.seed());
+            Double sizeRatio = null;
+            if (method.inTargetUnits()) {
+                double[] ratios = new double[subsets.size()];
+                for (int s = 0; s < ratios.length; s++) {
+                    ratios[s] = Metrics.norm(predicted[s]) / Metrics.norm(actual[s]);
+                }
+                sizeRatio = Metrics.median(ratios);
+            }
+            double ceiling = ceilings.get(family).ceiling();
+            families.put(family, new ValidationResult.FamilyScore(mean, interval[0], interval[1], mean / ceiling, sizeRatio));
+        }
+        return new ValidationResult.MethodResult(method.name(), method.description(), families);
+    }
+
+    /** The sum of the scores of a subset's pairs, scaled to the retraining's procedure: its first-order prediction. */
+    double[] sumOver(double[][] perPair, List<SftPair> subset, double scale) {
+        double[] out = new double[perPair[0].length];
+        for (SftPair p : subset) {
+            double[] row = perPair[pairIndex.get(p.id())];
+            for (int t = 0; t < out.length; t++) {
+                out[t] += scale * row[t];
+            }
+        }
+        return out;
+    }
+
+    /** The run's flagged gap category (the most clearly refused least), else the harmful category refused least; or the configured one. */
+    private String removalCategory(Analysis analysis, List<Probe> probes, Measurement base, List<String> categories) {
+        if (config.removalCategory() != null) {
+            if (!categories.contains(config.removalCategory())) {
+                throw new BadInputException("--removal-category: the probes have no category '" + config.removalCategory() + "' (they have " + categories + ")");
+            }
+            return config.removalCategory();
+        }
+        return analysis.gaps().stream().filter(CategoryGap::harmful).min(java.util.Comparator.comparingDouble(CategoryGap::refusalRate))
+                .map(CategoryGap::category).orElse(categories.getFirst());
+    }
+
+    private void writeMetrics(Map<String, double[]> perTarget) throws IOException {
+        SafeTensorsWriter w = new SafeTensorsWriter();
+        perTarget.forEach((name, values) -> w.addDoubles(name, values, values.length));
+        w.write(out.resolve("metrics.safetensors"));
+    }
+}

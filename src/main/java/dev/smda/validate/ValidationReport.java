@@ -1,0 +1,64 @@
+package dev.smda.validate;
+
+import java.util.Locale;
+import java.util.Map;
+
+/** The terminal summary of a validation: the LDS table beside the noise ceilings, removal curves, interference. */
+public final class ValidationReport {
+
+    private ValidationReport() {}
+
+    public static String text(ValidationResult r) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%nValidation of %s: %d subsets of %d pairs, each retrained %d times (%.0f s)%n", r.run(), r.subsets(), r.subsetSize(),
+                r.repeats(), r.seconds()));
+        sb.append(String.format(Locale.ROOT, "%-20s", "LDS (of ceiling)"));
+        for (String family : r.noiseCeiling().keySet()) {
+            sb.append(String.format(Locale.ROOT, " %24s", family));
+        }
+        sb.append(String.format(Locale.ROOT, "%n%-20s", "noise ceiling"));
+        for (ValidationResult.Ceiling c : r.noiseCeiling().values()) {
+            sb.append(String.format(Locale.ROOT, " %24s", String.format(Locale.ROOT, "%.3f (rho1 %.3f)", c.ceiling(), c.repeatAgreement())));
+        }
+        sb.append('\n');
+        for (ValidationResult.MethodResult m : r.methods()) {
+            sb.append(String.format(Locale.ROOT, "%-20s", m.name()));
+            for (String family : r.noiseCeiling().keySet()) {
+                ValidationResult.FamilyScore f = m.families().get(family);
+                sb.append(String.format(Locale.ROOT, " %24s", f == null ? "-" : String.format(Locale.ROOT, "%.3f (%.0f%%)%s", f.lds(), 100 * f.ofCeiling(),
+                        f.sizeRatio() == null ? "" : String.format(Locale.ROOT, " x%.2g", f.sizeRatio()))));
+            }
+            sb.append('\n');
+        }
+        if (r.removal() != null) {
+            sb.append(String.format(Locale.ROOT, "Removal curves, %s (mean y after all pairs %.3f): change after removing %s pairs%n", r.removal().category(),
+                    r.removal().afterAll(), r.removal().curves().getFirst().removed()));
+            for (RemovalCurves.Curve c : r.removal().curves()) {
+                sb.append(String.format(Locale.ROOT, "  %-18s", c.method()));
+                c.change().forEach(v -> sb.append(String.format(Locale.ROOT, " %+8.3f", v)));
+                sb.append('\n');
+            }
+        }
+        if (r.leaveOneOut() != null) {
+            sb.append(String.format(Locale.ROOT, "Leave-one-out, %d pairs: Pearson correlation of predicted and actual change (probes / categories / coefficients)%n",
+                    r.leaveOneOut().pairs().size()));
+            for (Map.Entry<String, Map<String, double[]>> e : r.leaveOneOut().correlation().entrySet()) {
+                sb.append(String.format(Locale.ROOT, "  %-18s", e.getKey()));
+                for (String family : Targets.SCORED) {
+                    double[] v = e.getValue().get(family);
+                    sb.append(v == null ? "        -" : String.format(Locale.ROOT, " %+8.3f", v[0]));
+                }
+                sb.append('\n');
+            }
+        }
+        if (!r.interference().isEmpty()) {
+            sb.append(String.format(Locale.ROOT, "Interference against the planted truth (%d planted): precision at %d, average precision, surprises in the top%n",
+                    r.interference().getFirst().planted(), r.interference().getFirst().planted()));
+            for (ValidationResult.InterferenceScore s : r.interference()) {
+                sb.append(String.format(Locale.ROOT, "  %-38s %5.2f %5.2f %3d%s%n", s.ranking(), s.precisionAtPlanted(), s.averagePrecision(), s.surprisesInTop(),
+                        s.flagged() == null ? "" : String.format(Locale.ROOT, "   flagged %d (%d planted, %d surprises)", s.flagged(), s.flaggedPlanted(), s.surprisesFlagged())));
+            }
+        }
+        return sb.toString();
+    }
+}

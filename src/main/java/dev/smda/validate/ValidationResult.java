@@ -1,0 +1,34 @@
+package dev.smda.validate;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * validation.json: the settings, and per method and target family its linear datamodeling score
+ * with a 95% bootstrap interval, as a share of the noise ceiling, and (for methods in the targets'
+ * units) the predicted size of a subset's change against the actual; the removal curves and
+ * leave-one-out correlations; and how each ranking finds planted interference.
+ */
+public record ValidationResult(String run, ValidationConfig settings, int subsets, int repeats, int subsetSize, double predictionScale,
+        Map<String, Ceiling> noiseCeiling, List<MethodResult> methods, String removalCategory, RemovalCurves.Result removal, LeaveOneOut.Result leaveOneOut,
+        List<InterferenceScore> interference, double seconds, String finished) {
+
+    /**
+     * A family's noise ceiling (mean over targets), the single-retraining agreement ρ₁ it comes
+     * from, and the median size (Euclidean norm over targets) of a subset's actual change.
+     */
+    public record Ceiling(double ceiling, double repeatAgreement, double medianActualSize) {}
+
+    /** A method's LDS on a family: mean over targets, 95% bootstrap interval, share of the ceiling, and median predicted/actual size. */
+    public record FamilyScore(double lds, double low, double high, double ofCeiling, Double sizeRatio) {}
+
+    public record MethodResult(String name, String description, Map<String, FamilyScore> families) {}
+
+    /**
+     * How a ranking of pairs finds the planted interference pairs: precision (= recall) among its
+     * top {@code planted}, average precision, the on-target surprise pairs among those top ones, and
+     * for SMDA's own analysis the pairs it flagged.
+     */
+    public record InterferenceScore(String ranking, int planted, double precisionAtPlanted, double averagePrecision, int surprisesInTop, Integer flagged,
+            Integer flaggedPlanted, Integer surprisesFlagged) {}
+}
