@@ -46,13 +46,17 @@ public final class KroneckerCurvature implements AutoCloseable {
         this.meanEigenvalue = meanEigenvalue;
     }
 
-    /** Fits the curvature of {@code examples}' loss on the blocks of a {@link GradientSpace#linear} space. */
-    public static KroneckerCurvature fit(LlamaModel model, List<SftExample> examples, GradientSpace space, int batch, long seed, Progress.Factory progress) {
+    /**
+     * Fits the curvature of {@code examples}' loss on the blocks of a {@link GradientSpace#linear}
+     * space, with labels drawn from the model's predictions by {@code sampling} (the true Fisher, as
+     * kronfluence does), or, when it is null, the examples' own tokens (the empirical Fisher).
+     */
+    public static KroneckerCurvature fit(LlamaModel model, List<SftExample> examples, GradientSpace space, int batch, Random sampling,
+            Progress.Factory progress) {
         if (space.isSketched()) {
             throw new IllegalArgumentException("EK-FAC works on unsketched blocks");
         }
         NDManager manager = model.weight(LlamaModel.EMBED).getManager().newSubManager();
-        Random random = new Random(seed);
         Map<String, double[]> a = new HashMap<>();
         Map<String, double[]> s = new HashMap<>();
         Map<String, Long> tokens = new HashMap<>();
@@ -60,7 +64,7 @@ public final class KroneckerCurvature implements AutoCloseable {
         try (Progress bar = progress.start("EK-FAC", 2L * batches, "batches", 0)) {
             for (int start = 0, done = 0; start < examples.size(); start += batch) {
                 List<SftExample> part = examples.subList(start, Math.min(examples.size(), start + batch));
-                covariances(model, part, space, random, a, s, tokens);
+                covariances(model, part, space, sampling, a, s, tokens);
                 bar.stepTo(++done, "covariances");
             }
             Map<String, Factors> factors = new LinkedHashMap<>();
@@ -77,7 +81,7 @@ public final class KroneckerCurvature implements AutoCloseable {
             for (int start = 0; start < examples.size(); start += batch) {
                 List<SftExample> part = examples.subList(start, Math.min(examples.size(), start + batch));
                 int[] rows = SftLoss.ResponseRows.of(part).example();
-                try (NDArray g = PerExampleGradients.of(space, part.size(), rows, hooks -> SftLoss.perExampleSampled(model, part, hooks, random))) {
+                try (NDArray g = PerExampleGradients.of(space, part.size(), rows, hooks -> loss(model, part, hooks, sampling))) {
                     Scoped.run(() -> {
                         Map<String, NDArray> rotated = space.unflatten(curvature.rotate(g));
                         for (var e : rotated.entrySet()) {
@@ -100,10 +104,14 @@ public final class KroneckerCurvature implements AutoCloseable {
     }
 
     /** Accumulates Σ a aᵀ and Σ g gᵀ over the batch's real tokens for every block, with sampled labels. */
-    private static void covariances(LlamaModel model, List<SftExample> part, GradientSpace space, Random random, Map<String, double[]> a,
+    private static NDArray loss(LlamaModel model, List<SftExample> part, Hooks hooks, Random sampling) {
+        return sampling == null ? SftLoss.perExample(model, part, hooks) : SftLoss.perExampleSampled(model, part, hooks, sampling);
+    }
+
+    private static void covariances(LlamaModel model, List<SftExample> part, GradientSpace space, Random sampling, Map<String, double[]> a,
             Map<String, double[]> s, Map<String, Long> tokens) {
         try (TapRecorder taps = new TapRecorder()) {
-            Autograd.backward(() -> SftLoss.perExampleSampled(model, part, Hooks.none().tap(taps), random).sum());
+            Autograd.backward(() -> loss(model, part, Hooks.none().tap(taps), sampling).sum());
             int length = part.stream().mapToInt(e -> e.tokens().length).max().orElse(0);
             double[] mask = new double[part.size() * length];
             long real = 0;

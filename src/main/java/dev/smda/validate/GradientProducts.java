@@ -39,7 +39,7 @@ final class GradientProducts {
     static InnerProducts[] plainAndEkfac(ValidationContext ctx) {
         LlamaModel model = ctx.lm.model();
         try (GradientSpace uses = GradientSpace.uses(model); GradientSpace full = GradientSpace.full(model); GradientSpace linear = GradientSpace.linear(model);
-                KroneckerCurvature curvature = KroneckerCurvature.fit(model, ctx.pairExamples(), linear, PAIR_BATCH, ctx.config.seed(), ctx.progress)) {
+                KroneckerCurvature curvature = KroneckerCurvature.fit(model, ctx.pairExamples(), linear, PAIR_BATCH, new java.util.Random(ctx.config.seed()), ctx.progress)) {
             double damping = "heuristic".equals(ctx.config.ekfacDamping()) ? 0.1 * curvature.meanEigenvalue() : Double.parseDouble(ctx.config.ekfacDamping());
             List<UnaryOperator<NDArray>> forms = List.of(
                     rows -> full.into(uses.into(rows, full), uses).transpose(),

@@ -26,4 +26,20 @@ public final class NumericAssertions {
         }
         assertTrue(worst <= tolerance * Math.max(1, scale), what + ": max error " + worst + " at " + at + " (scale " + scale + ", tolerance " + tolerance + ")");
     }
+
+    /** Every element within {@code tolerance} times the reference's largest magnitude, however small that is (it must not be zero). */
+    public static void assertRelativelyClose(double[] expected, double[] actual, double tolerance, String what) {
+        double scale = 0;
+        for (double e : expected) {
+            scale = Math.max(scale, Math.abs(e));
+        }
+        assertTrue(scale > 0, what + ": the reference is all zero");
+        double[] e = expected.clone();
+        double[] a = actual.clone();
+        for (int i = 0; i < e.length; i++) {
+            e[i] /= scale;
+            a[i] /= scale;
+        }
+        assertClose(e, a, tolerance, what + " (relative to " + scale + ")");
+    }
 }
