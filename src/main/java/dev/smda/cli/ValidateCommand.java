@@ -50,8 +50,8 @@ final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--removal-category", description = "Category of the removal curves and leave-one-out (default: the harmful category refused least).")
     String removalCategory;
 
-    @Option(names = "--removal-sizes", split = ",", defaultValue = "5,10,20,40", description = "Pairs removed per point of a removal curve (default: ${DEFAULT-VALUE}; empty: none).")
-    List<Integer> removalSizes;
+    @Option(names = "--removal-sizes", defaultValue = "5,10,20,40", description = "Pairs removed per point of a removal curve, comma-separated (default: ${DEFAULT-VALUE}; none: no removal curves).")
+    String removalSizes;
 
     @Option(names = "--removal-seeds", defaultValue = "2", description = "Orders each removal (and leave-one-out) retraining is averaged over (default: ${DEFAULT-VALUE}).")
     int removalSeeds;
@@ -65,10 +65,21 @@ final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", defaultValue = "1000", description = "Bootstrap resamples of the LDS intervals (default: ${DEFAULT-VALUE}).")
     int bootstrap;
 
+    private static List<Integer> sizes(String text) {
+        if (text.isBlank() || text.equals("none")) {
+            return List.of();
+        }
+        try {
+            return java.util.Arrays.stream(text.split(",")).map(String::trim).map(Integer::valueOf).toList();
+        } catch (NumberFormatException e) {
+            throw new dev.smda.io.BadInputException("--removal-sizes: '" + text + "' is not a comma-separated list of whole numbers (or none)");
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         dev.smda.validate.ValidationConfig config = dev.smda.validate.ValidationConfig.of(subsets, fraction, repeats, epochs, batchSize, seed,
-                methods, removalCategory, removalSizes, removalSeeds, looPairs, ekfacDamping, bootstrap);
+                methods, removalCategory, sizes(removalSizes), removalSeeds, looPairs, ekfacDamping, bootstrap);
         Path folder = out != null ? out : Validation.defaultOut(run);
         ValidationResult result = new Validation(run, folder, config, Progress.console()).execute(resume);
         System.out.print(ValidationReport.text(result));

@@ -10,6 +10,7 @@ import dev.smda.io.AtomicFiles;
 import dev.smda.io.Json;
 import dev.smda.policy.PolicyText;
 import dev.smda.sae.FeatureAtlas;
+import dev.smda.validate.ValidationResult;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -49,7 +50,7 @@ public final class HtmlReport {
         h.append("<header><h1>Symbolic Mechanistic Data Attribution</h1><p class=\"muted\">").append(Html.escape(d.dir.toAbsolutePath().toString()))
                 .append("</p><nav><a href=\"#summary\">Summary</a><a href=\"#policy\">Policy</a><a href=\"#gaps\">Category gaps</a>")
                 .append("<a href=\"#pathways\">Pathways</a><a href=\"#groups\">Harmful vs harmless</a><a href=\"#interference\">Interference</a>")
-                .append("<a href=\"#pairs\">All pairs</a></nav></header><main>");
+                .append("<a href=\"#pairs\">All pairs</a>").append(d.validation != null ? "<a href=\"#validation\">Validation</a>" : "").append("</nav></header><main>");
         summary(h, d);
         policy(h, d);
         gaps(h, d);
@@ -57,6 +58,7 @@ public final class HtmlReport {
         groups(h, d);
         interference(h, d);
         pairsTable(h, d);
+        validation(h, d);
         h.append("</main><script>").append(SCRIPT).append("</script></body></html>\n");
         return h.toString();
     }
@@ -250,6 +252,37 @@ public final class HtmlReport {
             h.append("</tr>");
         }
         h.append("</tbody></table></div></section>");
+    }
+
+    private static void validation(StringBuilder h, RunData d) {
+        ValidationResult v = d.validation;
+        if (v == null) {
+            return;
+        }
+        h.append("<section id=\"validation\"><h2>Is the attribution right?</h2><p class=\"muted\">").append(String.format(Locale.ROOT,
+                "The model was fine-tuned on %d random subsets of %d pairs, each %d times in different orders, and the probes re-measured. A method's "
+                        + "linear datamodeling score (LDS) is the rank correlation, across subsets, of the change it predicts (its per-pair scores summed over "
+                        + "the subset) with the change fine-tuning made; the noise ceiling is what a perfect predictor of the averaged outcome would score. "
+                        + "Size: the predicted change's size over the actual (methods in the targets' units).", v.subsets(), v.subsetSize(), v.repeats()))
+                .append("</p>");
+        h.append(Charts.svg(ValidationCharts.lds(v), "chart-lds", "LDS of every method beside the noise ceiling"));
+        ValidationCharts.table(h, v);
+        if (v.removal() != null) {
+            h.append("<h3>Removal curves</h3><p class=\"muted\">Each method's pairs predicted to raise ").append(Html.escape(v.removal().category()))
+                    .append("'s refusal most are removed and the model retrained on the rest; a method that knows which pairs teach it lowers it more than random removal.</p>");
+            h.append(Charts.svg(ValidationCharts.removal(v), "chart-removal", "Removal curves"));
+        }
+        if (!v.interference().isEmpty()) {
+            h.append("<h3>Interference against the planted truth</h3><table class=\"data\"><thead><tr><th>ranking</th><th>precision at ")
+                    .append(v.interference().getFirst().planted()).append("</th><th>average precision</th><th>surprise pairs in the top</th><th>flagged</th></tr></thead><tbody>");
+            for (ValidationResult.InterferenceScore s : v.interference()) {
+                h.append("<tr><td>").append(Html.escape(s.ranking())).append(String.format(Locale.ROOT, "</td><td>%.2f</td><td>%.2f</td><td>%d</td><td>",
+                        s.precisionAtPlanted(), s.averagePrecision(), s.surprisesInTop())).append(s.flagged() == null ? "" : String.format(Locale.ROOT,
+                        "%d (%d planted, %d surprises)", s.flagged(), s.flaggedPlanted(), s.surprisesFlagged())).append("</td></tr>");
+            }
+            h.append("</tbody></table>");
+        }
+        h.append("</section>");
     }
 
     private static void cell(StringBuilder h, String v) {

@@ -13,6 +13,8 @@ import dev.smda.policy.RidgeFit;
 import dev.smda.run.RunDirectory;
 import dev.smda.run.RunManifest;
 import dev.smda.sae.FeatureAtlas;
+import dev.smda.validate.Validation;
+import dev.smda.validate.ValidationResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,9 +47,12 @@ final class RunData {
     final int[] topColumns;
     /** Per pathway: pairs (in the order of analysis.pairs) x top features. */
     final Map<String, double[][]> pathwayValues;
+    /** The run's validation ({@code validation/validation.json}), when there is one. */
+    final ValidationResult validation;
 
     private RunData(Path dir, RunManifest manifest, RidgeFit policy, String policyText, Analysis analysis, double[] refusalProbability, List<Probe> probes,
-            Map<String, SftPair> pairs, FeatureAtlas atlas, int[] topColumns, Map<String, double[][]> pathwayValues) {
+            Map<String, SftPair> pairs, FeatureAtlas atlas, int[] topColumns, Map<String, double[][]> pathwayValues, ValidationResult validation) {
+        this.validation = validation;
         this.dir = dir;
         this.manifest = manifest;
         this.policy = policy;
@@ -90,7 +95,12 @@ final class RunData {
         int[] top = IntStream.range(0, policy.features()).boxed().sorted(Comparator.comparingDouble(j -> -Math.abs(policy.coef()[j])))
                 .limit(topFeatures).mapToInt(Integer::intValue).toArray();
         return new RunData(dir, manifest, policy, policyJson.path("text").asText(""), analysis, p, probes, pairs, atlas, top,
-                pathwayValues(run.readAttributions(), analysis, top));
+                pathwayValues(run.readAttributions(), analysis, top), validation(dir));
+    }
+
+    private static ValidationResult validation(Path dir) throws IOException {
+        Path file = Validation.defaultOut(dir).resolve("validation.json");
+        return Files.isRegularFile(file) ? Json.MAPPER.treeToValue(Json.read(file), ValidationResult.class) : null;
     }
 
     private interface Reader<T> {

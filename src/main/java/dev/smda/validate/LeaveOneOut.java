@@ -22,9 +22,6 @@ import java.util.stream.IntStream;
  */
 final class LeaveOneOut {
 
-    /** The pairs left out, and per method and family the mean correlation (Pearson, Spearman) of predicted and actual leave-one-out changes. */
-    record Result(String category, List<String> pairs, Map<String, Map<String, double[]>> correlation) {}
-
     private final List<SftPair> pairs;
     private final Targets targets;
     private final int category;
@@ -42,7 +39,7 @@ final class LeaveOneOut {
         this.progress = progress;
     }
 
-    Result run(Map<String, Scores> scores, double scale) throws IOException {
+    ValidationResult.LeaveOneOut run(Map<String, Scores> scores, double scale) throws IOException {
         List<Integer> chosen = choose(scores);
         int seeds = Math.max(1, config.removalSeeds());
         Map<String, double[][]> actual = new LinkedHashMap<>();
@@ -101,7 +98,7 @@ final class LeaveOneOut {
             }
             correlation.put(e.getKey(), byFamily);
         }
-        return new Result(targets.categories().get(category), chosen.stream().map(i -> pairs.get(i).id()).toList(), correlation);
+        return new ValidationResult.LeaveOneOut(targets.categories().get(category), chosen.stream().map(i -> pairs.get(i).id()).toList(), correlation);
     }
 
     /** Each method's pairs ranked by the size of their predicted effect on the category, taken in turn. */

@@ -22,12 +22,6 @@ import java.util.stream.IntStream;
  */
 final class RemovalCurves {
 
-    /** One method's curve: the change of the category's mean y after removing each number of pairs. */
-    record Curve(String method, List<Integer> removed, List<Double> change) {}
-
-    /** The category, its mean y after training on every pair (mean over seeds), and the curves ("random" among them). */
-    record Result(String category, double afterAll, List<Curve> curves) {}
-
     private final Retrainer retrainer;
     private final List<SftPair> pairs;
     private final Targets targets;
@@ -51,13 +45,13 @@ final class RemovalCurves {
         return targets.categoryMeans(o.y())[category];
     }
 
-    Result run(Map<String, Scores> scores, double scale) throws IOException {
+    ValidationResult.Removal run(Map<String, Scores> scores, double scale) throws IOException {
         int seeds = config.removalSeeds();
         List<String> methods = scores.entrySet().stream().filter(e -> e.getValue().of(Targets.CATEGORIES) != null).map(Map.Entry::getKey)
                 .filter(m -> !m.equals("random")).toList();
         long total = seeds + (long) (methods.size() + 1) * config.removalSizes().size() * seeds;
         double[] all = new double[seeds];
-        List<Curve> curves = new ArrayList<>();
+        List<ValidationResult.Curve> curves = new ArrayList<>();
         try (Progress bar = progress.start("removal curves", total, "retrainings", 0)) {
             long done = 0;
             for (int r = 0; r < seeds; r++) {
@@ -77,7 +71,7 @@ final class RemovalCurves {
                     }
                     change.add(sum / seeds);
                 }
-                curves.add(new Curve(method, config.removalSizes(), change));
+                curves.add(new ValidationResult.Curve(method, config.removalSizes(), change));
             }
             List<Double> change = new ArrayList<>();
             for (int k : config.removalSizes()) {
@@ -92,8 +86,8 @@ final class RemovalCurves {
                 }
                 change.add(sum / seeds);
             }
-            curves.add(new Curve("random", config.removalSizes(), change));
+            curves.add(new ValidationResult.Curve("random", config.removalSizes(), change));
         }
-        return new Result(targets.categories().get(category), java.util.Arrays.stream(all).average().orElse(Double.NaN), curves);
+        return new ValidationResult.Removal(targets.categories().get(category), java.util.Arrays.stream(all).average().orElse(Double.NaN), curves);
     }
 }

@@ -25,8 +25,11 @@ import java.util.Random;
  */
 final class Retrainer {
 
-    /** What one retraining ends with: every probe's y, and the refitted coefficients (also on exactly re-encoded features, when the run's are linearised). */
-    record Outcome(double[] y, double[] beta, double[] betaReencoded) {}
+    /**
+     * What one retraining ends with: every probe's y and policy features (also exactly re-encoded,
+     * when the run's are linearised; else null), and the coefficients refitted on them.
+     */
+    record Outcome(double[] y, double[][] x, double[] beta, double[][] xReencoded, double[] betaReencoded) {}
 
     private final LanguageModel lm;
     private final Map<String, SftExample> examples;
@@ -73,13 +76,9 @@ final class Retrainer {
         }
         try (LlamaModel trained = SftTrainer.train(lm.model(), schedule, update)) {
             Measurement m = measurer.measure(trained);
-            double[] beta = policy.system(m.x()).coefficients(m.y());
-            double[] reencoded = null;
-            if (reencoding != null) {
-                Measurement exact = reencoding.measure(trained);
-                reencoded = policy.system(exact.x()).coefficients(exact.y());
-            }
-            return new Outcome(m.y(), beta, reencoded);
+            Measurement exact = reencoding == null ? null : reencoding.measure(trained);
+            return new Outcome(m.y(), m.x(), policy.system(m.x()).coefficients(m.y()), exact == null ? null : exact.x(),
+                    exact == null ? null : policy.system(exact.x()).coefficients(exact.y()));
         }
     }
 

@@ -29,7 +29,7 @@ final class TruthComparisons {
     private TruthComparisons() {}
 
     static List<ValidationResult.InterferenceScore> of(Path pairsFile, ValidationContext ctx, Analysis analysis, Map<String, Scores> scores) throws IOException {
-        Path truthFile = pairsFile.resolveSibling("pairs.truth.jsonl");
+        Path truthFile = truthBeside(pairsFile);
         if (!Files.isRegularFile(truthFile)) {
             return List.of();
         }
@@ -70,6 +70,13 @@ final class TruthComparisons {
             out.add(score(e.getKey() + " scores, category push", ranking, planted, surprises, null, null, null));
         }
         return out;
+    }
+
+    /** Where a generated world keeps the truth of a pairs file: {@code NAME.truth.jsonl} beside {@code NAME.jsonl}. */
+    static Path truthBeside(Path pairsFile) {
+        String name = pairsFile.getFileName().toString();
+        String stem = name.endsWith(".jsonl") ? name.substring(0, name.length() - ".jsonl".length()) : name;
+        return pairsFile.resolveSibling(stem + ".truth.jsonl");
     }
 
     private static ValidationResult.InterferenceScore scoreEntries(String name, List<Interference.Entry> entries, Set<String> planted, Set<String> surprises) {

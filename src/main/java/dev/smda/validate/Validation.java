@@ -116,7 +116,7 @@ public final class Validation {
                     scores.put(name, scores(method, ctx));
                 }
             }
-            Retrainer.Outcome baseOutcome = new Retrainer.Outcome(base.y(), policy.coef(), linearized ? policy.coef() : null);
+            Retrainer.Outcome baseOutcome = new Retrainer.Outcome(base.y(), base.x(), policy.coef(), linearized ? base.x() : null, linearized ? policy.coef() : null);
             List<ValidationResult.MethodResult> methods = new ArrayList<>();
             Map<String, double[]> perTarget = new LinkedHashMap<>();
             Map<String, ValidationResult.Ceiling> ceilings = ceilings(targets, outcomes, baseOutcome, subsets, perTarget);
@@ -125,9 +125,9 @@ public final class Validation {
                 methods.add(evaluate(method, e.getValue(), targets, subsets, outcomes, baseOutcome, scale, ceilings, perTarget));
             }
             String removalCategory = removalCategory(analysis, probes, base, categories);
-            RemovalCurves.Result removal = config.removalSizes().isEmpty() || config.removalSeeds() == 0 ? null
+            ValidationResult.Removal removal = config.removalSizes().isEmpty() || config.removalSeeds() == 0 ? null
                     : new RemovalCurves(retrainer, pairs, targets, categories.indexOf(removalCategory), config, out, progress).run(scores, scale);
-            LeaveOneOut.Result loo = config.looPairs() == 0 ? null
+            ValidationResult.LeaveOneOut loo = config.looPairs() == 0 ? null
                     : new LeaveOneOut(retrainer, pairs, targets, categories.indexOf(removalCategory), config, out, progress).run(scores, scale);
             List<ValidationResult.InterferenceScore> interference = TruthComparisons.of(pairsFile, ctx, analysis, scores);
             writeMetrics(perTarget);
@@ -231,16 +231,39 @@ public final class Validation {
         Path file = out.resolve(folder).resolve(name + ".safetensors");
         if (Files.isRegularFile(file)) {
             try (SafeTensorsFile st = SafeTensorsFile.open(file)) {
-                return new Retrainer.Outcome(st.doubles("y"), st.doubles("beta"), st.names().contains("beta_reencoded") ? st.doubles("beta_reencoded") : null);
+                boolean reencoded = st.names().contains("beta_reencoded");
+                return new Retrainer.Outcome(st.doubles("y"), matrix(st, "X"), st.doubles("beta"), reencoded ? matrix(st, "X_reencoded") : null,
+                        reencoded ? st.doubles("beta_reencoded") : null);
             }
         }
         Retrainer.Outcome o = compute.get();
         SafeTensorsWriter w = new SafeTensorsWriter().addDoubles("y", o.y(), o.y().length).addDoubles("beta", o.beta(), o.beta().length);
+        addMatrix(w, "X", o.x());
         if (o.betaReencoded() != null) {
             w.addDoubles("beta_reencoded", o.betaReencoded(), o.betaReencoded().length);
+            addMatrix(w, "X_reencoded", o.xReencoded());
         }
         w.write(file);
         return o;
+    }
+
+    private static void addMatrix(SafeTensorsWriter w, String name, double[][] m) {
+        int cols = m.length == 0 ? 0 : m[0].length;
+        double[] flat = new double[m.length * cols];
+        for (int i = 0; i < m.length; i++) {
+            System.arraycopy(m[i], 0, flat, i * cols, cols);
+        }
+        w.addDoubles(name, flat, m.length, cols);
+    }
+
+    private static double[][] matrix(SafeTensorsFile st, String name) {
+        long[] shape = st.shape(name);
+        double[] flat = st.doubles(name);
+        double[][] m = new double[(int) shape[0]][(int) shape[1]];
+        for (int i = 0; i < m.length; i++) {
+            System.arraycopy(flat, i * m[i].length, m[i], 0, m[i].length);
+        }
+        return m;
     }
 
     private AttributionMethod method(String name, RunDirectory run, List<SftPair> pairs) throws IOException {

@@ -13,7 +13,7 @@ import java.util.List;
 public record ValidationConfig(int subsets, double fraction, int repeats, int epochs, int batchSize, long seed, List<String> methods, String removalCategory,
         List<Integer> removalSizes, int removalSeeds, int looPairs, String ekfacDamping, int bootstrap) {
 
-    static final List<String> ALL_METHODS = List.of("smda", "smda-first-order", "tracin", "grad-cosine", "repsim", "ekfac", "loss", "random");
+    public static final List<String> ALL_METHODS = List.of("smda", "smda-first-order", "tracin", "grad-cosine", "repsim", "ekfac", "loss", "random");
 
     /** Settings from the command line: methods null for all; checks every value. */
     public static ValidationConfig of(int subsets, double fraction, int repeats, int epochs, int batchSize, long seed, List<String> methods,

@@ -33,7 +33,7 @@ public final class ValidationReport {
         if (r.removal() != null) {
             sb.append(String.format(Locale.ROOT, "Removal curves, %s (mean y after all pairs %.3f): change after removing %s pairs%n", r.removal().category(),
                     r.removal().afterAll(), r.removal().curves().getFirst().removed()));
-            for (RemovalCurves.Curve c : r.removal().curves()) {
+            for (ValidationResult.Curve c : r.removal().curves()) {
                 sb.append(String.format(Locale.ROOT, "  %-18s", c.method()));
                 c.change().forEach(v -> sb.append(String.format(Locale.ROOT, " %+8.3f", v)));
                 sb.append('\n');

@@ -10,7 +10,7 @@ import java.util.Map;
  * leave-one-out correlations; and how each ranking finds planted interference.
  */
 public record ValidationResult(String run, ValidationConfig settings, int subsets, int repeats, int subsetSize, double predictionScale,
-        Map<String, Ceiling> noiseCeiling, List<MethodResult> methods, String removalCategory, RemovalCurves.Result removal, LeaveOneOut.Result leaveOneOut,
+        Map<String, Ceiling> noiseCeiling, List<MethodResult> methods, String removalCategory, Removal removal, LeaveOneOut leaveOneOut,
         List<InterferenceScore> interference, double seconds, String finished) {
 
     /**
@@ -23,6 +23,15 @@ public record ValidationResult(String run, ValidationConfig settings, int subset
     public record FamilyScore(double lds, double low, double high, double ofCeiling, Double sizeRatio) {}
 
     public record MethodResult(String name, String description, Map<String, FamilyScore> families) {}
+
+    /** One method's removal curve: the change of the category's mean y after removing each number of pairs. */
+    public record Curve(String method, List<Integer> removed, List<Double> change) {}
+
+    /** The removal curves' category, its mean y after training on every pair (mean over orders), and the curves ("random" among them). */
+    public record Removal(String category, double afterAll, List<Curve> curves) {}
+
+    /** The pairs left out, and per method and family the mean correlation (Pearson, Spearman) of predicted and actual leave-one-out changes. */
+    public record LeaveOneOut(String category, List<String> pairs, Map<String, Map<String, double[]>> correlation) {}
 
     /**
      * How a ranking of pairs finds the planted interference pairs: precision (= recall) among its

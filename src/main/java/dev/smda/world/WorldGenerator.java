@@ -76,7 +76,7 @@ public final class WorldGenerator {
         }
         List<SftPair> pairs = new ArrayList<>();
         List<PairTruth> truth = new ArrayList<>();
-        pairs(sizes, usedHeldOut, pairs, truth);
+        pairs(sizes, usedHeldOut, null, pairs, truth);
         return new WorldData(training, heldOut, probes, pairs, truth, content.gapCategory(), List.copyOf(content.categories().keySet()));
     }
 
@@ -89,7 +89,32 @@ public final class WorldGenerator {
      * much as interference pairs do (a high loss, a large effect) but stay on target, so finding the
      * interference pairs takes knowing where an effect lands, not only how large it is.
      */
-    private void pairs(Sizes sizes, Set<String> usedHeldOut, List<SftPair> pairs, List<PairTruth> truth) {
+    /** Generated pairs with what each really teaches. */
+    public record PairSet(List<SftPair> pairs, List<PairTruth> truth) {}
+
+    /**
+     * {@code count} more pairs for a world of this content, made as its own pairs are and in the same
+     * proportions (half harmful; a tenth planted interference, split evenly between the two kinds;
+     * 8% surprise pairs), from held-out template combinations and never with a prompt in
+     * {@code avoid} (the world's probes). Prompts are unique while the held-out combinations last;
+     * beyond that (tens of thousands of pairs) prompts repeat, each time with a freshly drawn answer.
+     */
+    public PairSet morePairs(int count, Set<String> avoid) {
+        if (count < 10) {
+            throw new IllegalArgumentException("at least 10 pairs (so that every kind of pair is planted)");
+        }
+        int interference = 2 * Math.max(1, (int) Math.round(count * 0.05));
+        int surprise = Math.max(1, (int) Math.round(count * 0.08));
+        Set<String> never = new java.util.HashSet<>();
+        avoid.forEach(a -> never.add(a.toLowerCase()));
+        Set<String> used = new java.util.HashSet<>(never);
+        List<SftPair> pairs = new ArrayList<>();
+        List<PairTruth> truth = new ArrayList<>();
+        pairs(new Sizes(0, 0, 0, count, interference, surprise), used, never, pairs, truth);
+        return new PairSet(pairs, truth);
+    }
+
+    private void pairs(Sizes sizes, Set<String> usedHeldOut, Set<String> never, List<SftPair> pairs, List<PairTruth> truth) {
         List<WorldContent.Category> harmful = content.categories().values().stream().filter(WorldContent.Category::harmful).toList();
         List<WorldContent.Category> harmless = content.categories().values().stream().filter(c -> !c.harmful()).toList();
         List<WorldContent.Category> plainHarmful = harmful.stream().filter(c -> c.answeredInTraining() < 0.5).toList();
@@ -99,17 +124,17 @@ public final class WorldGenerator {
         List<Planned> planned = new ArrayList<>();
         for (int i = 0; i < half - perKind - sizes.surprisePairs(); i++) {
             WorldContent.Category c = harmful.get(i % harmful.size());
-            Draft d = freshHeldOut(c, usedHeldOut);
+            Draft d = freshHeldOut(c, usedHeldOut, never);
             planned.add(new Planned(new SftPair("", d.text(), refusal(), c.name(), true), new PairTruth("", false, c.name(), "regular")));
         }
         for (int i = 0; i < half - perKind; i++) {
             WorldContent.Category c = harmless.get(i % harmless.size());
-            Draft d = freshHeldOut(c, usedHeldOut);
+            Draft d = freshHeldOut(c, usedHeldOut, never);
             planned.add(new Planned(new SftPair("", d.text(), response(c, d, false), c.name(), false), new PairTruth("", false, c.name(), "regular")));
         }
         for (int i = 0; i < sizes.surprisePairs(); i++) {
             WorldContent.Category c = plainHarmful.get(i % plainHarmful.size());
-            Draft d = freshHeldOut(c, usedHeldOut);
+            Draft d = freshHeldOut(c, usedHeldOut, never);
             String novel = content.novelRefusals().get(random.nextInt(content.novelRefusals().size()));
             planned.add(new Planned(new SftPair("", d.text(), novel, c.name(), true), new PairTruth("", false, c.name(), "surprise")));
         }
@@ -117,19 +142,20 @@ public final class WorldGenerator {
             // says harmless (e.g. cooking), but teaches compliance with a harmful request
             WorldContent.Category content = plainHarmful.get(i % plainHarmful.size());
             WorldContent.Category stated = harmless.get((i * 3 + 1) % harmless.size());
-            Draft d = freshHeldOut(content, usedHeldOut);
+            Draft d = freshHeldOut(content, usedHeldOut, never);
             planned.add(new Planned(new SftPair("", d.text(), helpful(content, d), stated.name(), false), new PairTruth("", true, content.name(), "interference")));
         }
         for (int i = 0; i < perKind; i++) {
             // says harmful (e.g. weapons), but teaches refusing a harmless request
             WorldContent.Category content = harmless.get(i % harmless.size());
             WorldContent.Category stated = plainHarmful.get((i * 5 + 2) % plainHarmful.size());
-            Draft d = freshHeldOut(content, usedHeldOut);
+            Draft d = freshHeldOut(content, usedHeldOut, never);
             planned.add(new Planned(new SftPair("", d.text(), refusal(), stated.name(), true), new PairTruth("", true, content.name(), "interference")));
         }
         Collections.shuffle(planned, random);
+        String idFormat = "pair-%0" + Math.max(3, String.valueOf(planned.size()).length()) + "d";
         for (int i = 0; i < planned.size(); i++) {
-            String id = String.format("pair-%03d", i + 1);
+            String id = String.format(idFormat, i + 1);
             SftPair p = planned.get(i).pair();
             PairTruth t = planned.get(i).truth();
             pairs.add(new SftPair(id, p.prompt(), p.response(), p.category(), p.harmful()));
@@ -138,11 +164,23 @@ public final class WorldGenerator {
     }
 
     private Draft freshHeldOut(WorldContent.Category c, Set<String> used) {
+        return freshHeldOut(c, used, null);
+    }
+
+    /** A held-out prompt not used yet; when none is left, one that is only not in {@code never} (null: none may repeat). */
+    private Draft freshHeldOut(WorldContent.Category c, Set<String> used, Set<String> never) {
         for (int attempt = 0; attempt < 10_000; attempt++) {
             Draft d = draft(c, true);
             if (used.add(d.text().toLowerCase())) {
                 return d;
             }
+        }
+        if (never != null) {
+            Draft d;
+            do {
+                d = draft(c, true);
+            } while (never.contains(d.text().toLowerCase()));
+            return d;
         }
         throw new IllegalStateException("category " + c.name() + " ran out of held-out prompts");
     }

@@ -1,0 +1,154 @@
+package dev.smda.report;
+
+import dev.smda.validate.ValidationResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Charts of a validation: every method's LDS beside the noise ceiling, and the removal curves. */
+final class ValidationCharts {
+
+    private static final String[] PALETTE = {"#b2182b", "#f4a582", "#2166ac", "#92c5de", "#762a83", "#1b7837", "#e08214", "#888888"};
+
+    private ValidationCharts() {}
+
+    /** A method's colour, the same in every chart. */
+    private static String color(String method) {
+        int i = dev.smda.validate.ValidationConfig.ALL_METHODS.indexOf(method);
+        return i < 0 ? Charts.MUTED : PALETTE[i % PALETTE.length];
+    }
+
+    /** Per target family, a bar per method (its LDS with the 95% interval) and the noise ceiling as a dashed mark. */
+    static Charts.Chart lds(ValidationResult v) {
+        List<String> families = new ArrayList<>(v.noiseCeiling().keySet());
+        List<ValidationResult.MethodResult> methods = v.methods();
+        int rowsPerFamily = methods.size();
+        return new Charts.Chart() {
+            public int width() {
+                return 860;
+            }
+
+            public int height() {
+                return 40 + families.size() * (28 + 18 * rowsPerFamily);
+            }
+
+            public void draw(Canvas c) {
+                double left = 300;
+                double zero = left + 180;
+                double scale = 340;
+                c.text(10, 18, "linear datamodeling score (Spearman over retrained subsets); dashed: the noise ceiling", 12, "start", Charts.MUTED);
+                double y = 30;
+                for (String family : families) {
+                    ValidationResult.Ceiling ceiling = v.noiseCeiling().get(family);
+                    c.text(10, y + 14, family, 13, "start", Charts.INK);
+                    double top = y + 20;
+                    c.line(zero, top, zero, top + 18 * rowsPerFamily, Charts.MUTED, 1);
+                    if (Double.isFinite(ceiling.ceiling())) {
+                        double x = zero + scale * ceiling.ceiling();
+                        for (double s = top; s < top + 18 * rowsPerFamily; s += 6) {
+                            c.line(x, s, x, s + 3, Charts.INK, 1.5);
+                        }
+                    }
+                    for (int m = 0; m < methods.size(); m++) {
+                        ValidationResult.FamilyScore f = methods.get(m).families().get(family);
+                        double row = top + 18 * m;
+                        c.text(left - 8, row + 12, methods.get(m).name(), 12, "end", Charts.INK);
+                        if (f == null) {
+                            c.text(zero + 4, row + 12, "not defined", 11, "start", Charts.MUTED);
+                            continue;
+                        }
+                        double x = zero + scale * Math.min(0, f.lds());
+                        c.rect(x, row + 2, scale * Math.abs(f.lds()), 11, color(methods.get(m).name()),
+                                String.format(Locale.ROOT, "%s, %s: LDS %.3f [%.3f, %.3f], %.0f%% of the ceiling %.3f", methods.get(m).name(), family, f.lds(),
+                                        f.low(), f.high(), 100 * f.ofCeiling(), ceiling.ceiling()), null);
+                        c.line(zero + scale * f.low(), row + 7, zero + scale * f.high(), row + 7, Charts.INK, 1);
+                    }
+                    y = top + 18 * rowsPerFamily + 8;
+                }
+            }
+        };
+    }
+
+    /** The change of the category's mean y after removing each method's top pairs, against removing random ones. */
+    static Charts.Chart removal(ValidationResult v) {
+        var curves = v.removal().curves();
+        return new Charts.Chart() {
+            public int width() {
+                return 860;
+            }
+
+            public int height() {
+                return 320;
+            }
+
+            public void draw(Canvas c) {
+                double left = 70;
+                double right = 640;
+                double top = 30;
+                double bottom = 280;
+                double min = 0;
+                double max = 0;
+                int maxK = 1;
+                for (var curve : curves) {
+                    for (double d : curve.change()) {
+                        min = Math.min(min, d);
+                        max = Math.max(max, d);
+                    }
+                    maxK = Math.max(maxK, curve.removed().getLast());
+                }
+                double span = Math.max(1e-9, max - min);
+                double kMax = maxK;
+                double low = min;
+                java.util.function.DoubleUnaryOperator px = k -> left + (right - left) * k / kMax;
+                java.util.function.DoubleUnaryOperator py = d -> bottom - (bottom - top) * (d - low) / span;
+                c.text(10, 18, "change of " + v.removal().category() + "'s mean y after removing the top-k pairs (retrained; mean over orders)", 12, "start",
+                        Charts.MUTED);
+                c.line(left, py.applyAsDouble(0), right, py.applyAsDouble(0), Charts.MUTED, 1);
+                c.line(left, top, left, bottom, Charts.MUTED, 1);
+                c.text(left - 6, top + 4, String.format(Locale.ROOT, "%+.2f", max), 11, "end", Charts.MUTED);
+                c.text(left - 6, bottom, String.format(Locale.ROOT, "%+.2f", min), 11, "end", Charts.MUTED);
+                for (int i = 0; i < curves.size(); i++) {
+                    var curve = curves.get(i);
+                    String color = curve.method().equals("random") ? Charts.INK : color(curve.method());
+                    double prevX = px.applyAsDouble(0);
+                    double prevY = py.applyAsDouble(0);
+                    for (int j = 0; j < curve.removed().size(); j++) {
+                        double x = px.applyAsDouble(curve.removed().get(j));
+                        double y = py.applyAsDouble(curve.change().get(j));
+                        c.line(prevX, prevY, x, y, color, curve.method().equals("random") ? 1 : 2);
+                        c.rect(x - 3, y - 3, 6, 6, color, String.format(Locale.ROOT, "%s, %d removed: %+.3f", curve.method(), curve.removed().get(j),
+                                curve.change().get(j)), null);
+                        prevX = x;
+                        prevY = y;
+                    }
+                    c.rect(660, 40 + 18 * i, 12, 12, color, null, null);
+                    c.text(678, 51 + 18 * i, curve.method(), 12, "start", Charts.INK);
+                }
+                for (int k : curves.getFirst().removed()) {
+                    c.text(px.applyAsDouble(k), bottom + 16, String.valueOf(k), 11, "middle", Charts.MUTED);
+                }
+            }
+        };
+    }
+
+    /** The LDS table: per method and family, the LDS with its interval and share of the ceiling, and the predicted/actual size. */
+    static void table(StringBuilder h, ValidationResult v) {
+        h.append("<table class=\"data\" id=\"lds-table\"><thead><tr><th>method</th>");
+        for (Map.Entry<String, ValidationResult.Ceiling> e : v.noiseCeiling().entrySet()) {
+            h.append("<th>").append(Html.escape(e.getKey())).append(String.format(Locale.ROOT, "<br><span class=\"muted\">ceiling %.3f</span></th>",
+                    e.getValue().ceiling()));
+        }
+        h.append("</tr></thead><tbody>");
+        for (ValidationResult.MethodResult m : v.methods()) {
+            h.append("<tr><td title=\"").append(Html.escape(m.description())).append("\">").append(Html.escape(m.name())).append("</td>");
+            for (String family : v.noiseCeiling().keySet()) {
+                ValidationResult.FamilyScore f = m.families().get(family);
+                h.append("<td>").append(f == null ? "\u2013" : String.format(Locale.ROOT, "%.3f [%.3f, %.3f] (%.0f%%)%s", f.lds(), f.low(), f.high(),
+                        100 * f.ofCeiling(), f.sizeRatio() == null ? "" : String.format(Locale.ROOT, ", size \u00d7%.2g", f.sizeRatio()))).append("</td>");
+            }
+            h.append("</tr>");
+        }
+        h.append("</tbody></table>");
+    }
+}
