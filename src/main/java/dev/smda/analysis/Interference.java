@@ -17,13 +17,16 @@ import java.util.Set;
  *
  * <p>By category effect (the default): a pair's predicted effect on each category's behaviour
  * through the policy. A harmful pair (a refusal) is meant to raise refusal where it belongs; a
- * harmless pair (a helpful answer) to keep the model helpful. It interferes when it pushes the
- * categories of the other kind in the direction it teaches: a harmful pair raising refusal on
- * harmless categories, a harmless pair lowering it on harmful ones. Its score is that push (mean
- * over the other kind's categories, in behaviour units); the features carrying it are those whose
- * coefficient change, weighted by how much more those categories activate them, adds most to it.
- * A pair that only changes how strongly or in which words its own kind is refused (a refusal in
- * new words) does not score.
+ * harmless pair (a helpful answer) to keep the model helpful. Its push is how far it moves the
+ * categories of the other kind in the direction it teaches (a harmful pair raising refusal on
+ * harmless categories, a harmless pair lowering it on harmful ones; mean over those categories, in
+ * behaviour units). It interferes when that push is larger than its effect on its own category,
+ * in either direction: its effect falls more on what it is not about than on what it is about.
+ * The score is the difference; the features carrying the push are those whose coefficient change,
+ * weighted by how much more those categories activate them, adds most to it. A pair that changes
+ * how strongly, or in which words, its own category is refused (a refusal in new words, a pair
+ * closing a gap) moves its own category most and does not score. (Chosen on a world built from
+ * seed 101 over the plain push, 0.70 against 0.80 precision there; reported on others.)
  *
  * <p>By dominant coefficient (the paper's reading):
  * <p>A category's intended features are the policy features its probes activate clearly more than
@@ -46,7 +49,8 @@ public final class Interference {
     public record IntendedFeatures(String category, List<FeatureContribution> features) {}
 
     /**
-     * One pair's interference. {@code score}: by category, its push on the other kind's categories;
+     * One pair's interference. {@code score}: by category, its push on the other kind's categories
+     * minus the size of its effect on its own category;
      * by dominant coefficient, the dominant change, negative when on target. {@code dominantFeature}:
      * the feature carrying most of it. {@code offTargetShare}: the share of the pair's effect outside
      * its own kind of categories (by category) or outside its category's intended features (by
@@ -95,65 +99,114 @@ public final class Interference {
     }
 
     /**
-     * @param changes per pair, its change of each policy coefficient in the chosen pathway, in policy order
-     * @return the pairs, most interfering first
+     * Judges pairs one at a time and ranks them at the end (flags need the noise floor, a median over
+     * every pair): pairs stream through, and what is kept per pair is one small entry.
      */
-    public static List<Entry> rank(List<SftPair> pairs, double[][] changes, int[] featureIds, List<String> labels, List<IntendedFeatures> intended) {
-        Map<String, Set<Integer>> intendedColumns = intendedColumns(featureIds, intended);
-        double[] dominant = new double[pairs.size()];
-        int[] dominantColumn = new int[pairs.size()];
-        for (int k = 0; k < pairs.size(); k++) {
-            double[] e = changes[k];
-            int d = 0;
-            for (int j = 1; j < e.length; j++) {
-                d = Math.abs(e[j]) > Math.abs(e[d]) ? j : d;
-            }
-            dominantColumn[k] = d;
-            dominant[k] = Math.abs(e[d]);
+    public abstract static class Ranking {
+        private final List<Entry> entries = new ArrayList<>();
+        final Map<String, Set<Integer>> intendedColumns;
+        final int[] featureIds;
+        final List<String> labels;
+
+        Ranking(int[] featureIds, List<String> labels, List<IntendedFeatures> intended) {
+            this.featureIds = featureIds.clone();
+            this.labels = List.copyOf(labels);
+            this.intendedColumns = intendedColumns(featureIds, intended);
         }
-        double floor = NOISE_MULTIPLE * median(dominant);
-        List<Entry> entries = new ArrayList<>();
-        for (int k = 0; k < pairs.size(); k++) {
-            SftPair pair = pairs.get(k);
-            double[] e = changes[k];
-            Set<Integer> own = intendedColumns.getOrDefault(pair.category(), Set.of());
-            double total = 0;
-            double outside = 0;
-            for (int j = 0; j < e.length; j++) {
-                total += Math.abs(e[j]);
-                outside += own.contains(j) ? 0 : Math.abs(e[j]);
-            }
-            String affected = pair.category();
-            double most = -1;
-            for (var c : intendedColumns.entrySet()) {
-                double m = 0;
-                for (int j : c.getValue()) {
-                    m += Math.abs(e[j]);
-                }
-                if (m > most) {
-                    most = m;
-                    affected = c.getKey();
-                }
-            }
-            int d = dominantColumn[k];
-            boolean off = !own.contains(d);
-            entries.add(new Entry(pair.id(), pair.category(), pair.harmful(), off ? dominant[k] : -dominant[k], off && dominant[k] > floor, featureIds[d],
-                    labels.get(d), off, dominant[k], total > 0 ? outside / total : 0, affected));
+
+        /** Judges one pair from its change of each coefficient and its effect on each category. */
+        public void add(SftPair pair, double[] delta, double[] dxPart, double[] dyPart, double[] categoryEffect) {
+            entries.add(judge(pair, delta, dxPart, dyPart, categoryEffect));
         }
-        entries.sort(Comparator.comparingDouble(Entry::score).reversed());
-        return entries;
+
+        /** An entry, its {@code flagged} still to be decided from {@link #magnitude}. */
+        abstract Entry judge(SftPair pair, double[] delta, double[] dxPart, double[] dyPart, double[] categoryEffect);
+
+        /** What the noise floor is a multiple of the median of. */
+        abstract double magnitude(Entry e);
+
+        /** Whether an entry may be flagged at all (beyond standing out from the noise). */
+        abstract boolean candidate(Entry e);
+
+        /** The pairs, most interfering first, flagged where they stand out from the noise every update makes. */
+        public List<Entry> finish() {
+            double floor = NOISE_MULTIPLE * median(entries.stream().mapToDouble(this::magnitude).toArray());
+            List<Entry> out = new ArrayList<>();
+            for (Entry e : entries) {
+                out.add(new Entry(e.pair(), e.category(), e.harmful(), e.score(), candidate(e) && magnitude(e) > floor, e.dominantFeature(), e.dominantLabel(),
+                        e.dominantOffTarget(), e.dominantChange(), e.offTargetShare(), e.mostAffectedCategory()));
+            }
+            out.sort(Comparator.comparingDouble(Entry::score).reversed());
+            return out;
+        }
+    }
+
+    /** Which part of a pair's change the dominant-coefficient criterion reads. */
+    public enum Pathway { DX, DY, TOTAL }
+
+    /**
+     * The dominant-coefficient criterion: a pair's dominant feature is the one whose coefficient it
+     * changes most in the pathway; it is off target when that feature is not among its category's
+     * intended ones, and flagged when off target and its change exceeds the noise floor.
+     */
+    public static Ranking byDominantCoefficient(Pathway pathway, int[] featureIds, List<String> labels, List<IntendedFeatures> intended) {
+        return new Ranking(featureIds, labels, intended) {
+            @Override
+            Entry judge(SftPair pair, double[] delta, double[] dxPart, double[] dyPart, double[] categoryEffect) {
+                double[] e = switch (pathway) {
+                    case DX -> dxPart;
+                    case DY -> dyPart;
+                    case TOTAL -> delta;
+                };
+                int d = 0;
+                for (int j = 1; j < e.length; j++) {
+                    d = Math.abs(e[j]) > Math.abs(e[d]) ? j : d;
+                }
+                double dominant = Math.abs(e[d]);
+                Set<Integer> own = intendedColumns.getOrDefault(pair.category(), Set.of());
+                double total = 0;
+                double outside = 0;
+                for (int j = 0; j < e.length; j++) {
+                    total += Math.abs(e[j]);
+                    outside += own.contains(j) ? 0 : Math.abs(e[j]);
+                }
+                String affected = pair.category();
+                double most = -1;
+                for (var c : intendedColumns.entrySet()) {
+                    double m = 0;
+                    for (int j : c.getValue()) {
+                        m += Math.abs(e[j]);
+                    }
+                    if (m > most) {
+                        most = m;
+                        affected = c.getKey();
+                    }
+                }
+                boolean off = !own.contains(d);
+                return new Entry(pair.id(), pair.category(), pair.harmful(), off ? dominant : -dominant, false, featureIds[d], labels.get(d), off, dominant,
+                        total > 0 ? outside / total : 0, affected);
+            }
+
+            @Override
+            double magnitude(Entry e) {
+                return e.dominantChange();
+            }
+
+            @Override
+            boolean candidate(Entry e) {
+                return e.dominantOffTarget();
+            }
+        };
     }
 
     /**
-     * Ranks pairs by the category-effect criterion (see the class comment).
+     * The category criterion (see the class comment).
      *
-     * @param categoryEffect per pair, its effect on each category's mean predicted behaviour (category order of {@code categories})
-     * @param delta per pair, its change of each coefficient (policy order)
      * @param categoryHarmful per category, whether it is a harmful one
      * @param z the base probes' standardised features; {@code probeCategory} each probe's category index
      */
-    public static List<Entry> rankByCategory(List<SftPair> pairs, double[][] categoryEffect, double[][] delta, List<String> categories,
-            boolean[] categoryHarmful, double[][] z, int[] probeCategory, int[] featureIds, List<String> labels, List<IntendedFeatures> intended) {
+    public static Ranking byCategory(List<String> categories, boolean[] categoryHarmful, double[][] z, int[] probeCategory, int[] featureIds,
+            List<String> labels, List<IntendedFeatures> intended) {
         int p = featureIds.length;
         int nc = categories.size();
         double[][] meanZ = new double[nc][p];
@@ -166,6 +219,7 @@ public final class Interference {
                 overall[j] += z[i][j] / z.length;
             }
         }
+        // per kind of category, how much more its categories activate each feature than the probes overall
         double[][] kindWeight = new double[2][p];
         for (int kind = 0; kind < 2; kind++) {
             int members = 0;
@@ -181,46 +235,54 @@ public final class Interference {
                 kindWeight[kind][j] = kindWeight[kind][j] / Math.max(1, members) - overall[j];
             }
         }
-        Map<String, Set<Integer>> intendedColumns = intendedColumns(featureIds, intended);
-        double[] score = new double[pairs.size()];
-        for (int k = 0; k < pairs.size(); k++) {
-            score[k] = push(pairs.get(k), categoryEffect[k], categoryHarmful);
-        }
-        double floor = NOISE_MULTIPLE * median(Arrays.stream(score).map(Math::abs).toArray());
-        List<Entry> entries = new ArrayList<>();
-        for (int k = 0; k < pairs.size(); k++) {
-            SftPair pair = pairs.get(k);
-            double direction = pair.harmful() ? 1 : -1;
-            double[] w = kindWeight[pair.harmful() ? 0 : 1];
-            int d = 0;
-            for (int j = 1; j < p; j++) {
-                d = direction * w[j] * delta[k][j] > direction * w[d] * delta[k][d] ? j : d;
-            }
-            double outside = 0;
-            double all = 0;
-            String affected = pair.category();
-            double most = Double.NEGATIVE_INFINITY;
-            for (int c = 0; c < nc; c++) {
-                double e = categoryEffect[k][c];
-                all += Math.abs(e);
-                if (categoryHarmful[c] != pair.harmful()) {
-                    outside += Math.abs(e);
-                    if (direction * e > most) {
-                        most = direction * e;
-                        affected = categories.get(c);
+        return new Ranking(featureIds, labels, intended) {
+            @Override
+            Entry judge(SftPair pair, double[] delta, double[] dxPart, double[] dyPart, double[] categoryEffect) {
+                double direction = pair.harmful() ? 1 : -1;
+                double[] w = kindWeight[pair.harmful() ? 0 : 1];
+                int d = 0;
+                for (int j = 1; j < p; j++) {
+                    d = direction * w[j] * delta[j] > direction * w[d] * delta[d] ? j : d;
+                }
+                double outside = 0;
+                double all = 0;
+                String affected = pair.category();
+                double most = Double.NEGATIVE_INFINITY;
+                for (int c = 0; c < nc; c++) {
+                    double e = categoryEffect[c];
+                    all += Math.abs(e);
+                    if (categoryHarmful[c] != pair.harmful()) {
+                        outside += Math.abs(e);
+                        if (direction * e > most) {
+                            most = direction * e;
+                            affected = categories.get(c);
+                        }
                     }
                 }
+                boolean off = !intendedColumns.getOrDefault(pair.category(), Set.of()).contains(d);
+                return new Entry(pair.id(), pair.category(), pair.harmful(), categoryScore(pair, categoryEffect, categories, categoryHarmful), false,
+                        featureIds[d], labels.get(d), off, direction * w[d] * delta[d], all > 0 ? outside / all : 0, affected);
             }
-            boolean off = !intendedColumns.getOrDefault(pair.category(), Set.of()).contains(d);
-            entries.add(new Entry(pair.id(), pair.category(), pair.harmful(), score[k], score[k] > 0 && score[k] > floor, featureIds[d], labels.get(d), off,
-                    direction * w[d] * delta[k][d], all > 0 ? outside / all : 0, affected));
-        }
-        entries.sort(Comparator.comparingDouble(Entry::score).reversed());
-        return entries;
+
+            @Override
+            double magnitude(Entry e) {
+                return Math.abs(e.score());
+            }
+
+            @Override
+            boolean candidate(Entry e) {
+                return e.score() > 0;
+            }
+        };
+    }
+
+    /** The category criterion's score of a pair from its effect on each category: its push minus the size of its effect on its own category. */
+    public static double categoryScore(SftPair pair, double[] categoryEffect, List<String> categories, boolean[] categoryHarmful) {
+        return push(pair, categoryEffect, categoryHarmful) - Math.abs(categoryEffect[categories.indexOf(pair.category())]);
     }
 
     /** How far a pair pushes the other kind's categories in the direction it teaches (mean over them). */
-    public static double push(SftPair pair, double[] categoryEffect, boolean[] categoryHarmful) {
+    static double push(SftPair pair, double[] categoryEffect, boolean[] categoryHarmful) {
         double sum = 0;
         int m = 0;
         for (int c = 0; c < categoryEffect.length; c++) {

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import dev.smda.data.SftPair;
 import dev.smda.gradient.GradientSpace;
 import dev.smda.gradient.PerExampleGradients;

@@ -132,7 +132,8 @@ final class Charts {
     /** Pairs (rows) by the policy's largest features (columns), coloured by one pathway's change; each cell links to its pair. */
     static Chart heatmap(RunData d, String pathway) {
         double[][] values = d.pathwayValues.get(pathway);
-        List<PairSummary> pairs = d.analysis.pairs();
+        List<PairSummary> pairs = d.heatmapPairs;
+        boolean all = pairs.size() == d.analysis.pairs().size();
         int cols = d.topColumns.length;
         double cell = 6;
         double cw = 26;
@@ -157,7 +158,9 @@ final class Charts {
                     int id = d.policy.featureIds()[d.topColumns[k]];
                     c.text(150 + cw * k + cw / 2, top - 8, "f" + id, 10, "middle", INK);
                 }
-                c.text(10, 18, String.format(Locale.ROOT, "%s per pair (rows) and feature (columns); colour saturates at \u00b1%.3g", name(pathway), max), 12, "start", MUTED);
+                c.text(10, 18, String.format(Locale.ROOT, "%s per pair (rows%s) and feature (columns); colour saturates at \u00b1%.3g", name(pathway),
+                        all ? "" : String.format(Locale.ROOT, ": the %d of %d pairs with the largest changes", pairs.size(), d.analysis.pairs().size()), max),
+                        12, "start", MUTED);
                 for (int r = 0; r < pairs.size(); r++) {
                     PairSummary p = pairs.get(r);
                     double y = top + cell * r;
@@ -258,20 +261,22 @@ final class Charts {
             public void draw(Canvas c) {
                 double max = 1e-12;
                 for (var e : shown) {
-                    max = Math.max(max, e.dominantChange());
+                    max = Math.max(max, Math.abs(e.score()));
                 }
                 double left = 330;
                 double w = 380;
-                c.text(10, 18, "dominant coefficient change of each pair (off its category's intended features: red; \u26a0 flagged)", 12, "start", MUTED);
+                c.text(10, 18, "interference score of each pair (" + d.manifest.config().interference().name().toLowerCase(Locale.ROOT)
+                        + " criterion; red: flagged \u26a0)", 12, "start", MUTED);
                 for (int r = 0; r < shown.size(); r++) {
                     var e = shown.get(r);
                     double y = 28 + 20 * r;
                     c.text(left - 8, y + 13, (e.flagged() ? "\u26a0 " : "") + e.pair() + "  says " + shorten(e.category(), 20), 12, "end", INK);
-                    c.rect(left, y + 2, w * e.dominantChange() / max, 13, e.dominantOffTarget() ? POSITIVE : "#bbbbbb",
-                            String.format(Locale.ROOT, "%s: feature %d %s, change %.4g, %.0f%% off target, mostly on %s", e.pair(), e.dominantFeature(),
-                                    e.dominantLabel(), e.dominantChange(), 100 * e.offTargetShare(), e.mostAffectedCategory()),
-                            "#" + Html.anchor("pair", e.pair()));
-                    c.text(left + w * e.dominantChange() / max + 4, y + 13, shorten("f" + e.dominantFeature() + " " + e.dominantLabel(), 28), 11, "start", MUTED);
+                    double bar = Math.max(1, w * Math.abs(e.score()) / max);
+                    c.rect(left, y + 2, bar, 13, e.flagged() ? POSITIVE : "#bbbbbb",
+                            String.format(Locale.ROOT, "%s: score %+.4g, mostly on %s, through feature %d %s (%.4g); %.0f%% of its effect off its own kind",
+                                    e.pair(), e.score(), e.mostAffectedCategory(), e.dominantFeature(), e.dominantLabel(), e.dominantChange(),
+                                    100 * e.offTargetShare()), "#" + Html.anchor("pair", e.pair()));
+                    c.text(left + bar + 4, y + 13, shorten("f" + e.dominantFeature() + " " + e.dominantLabel(), 28), 11, "start", MUTED);
                 }
             }
         };

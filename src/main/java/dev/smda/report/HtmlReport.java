@@ -199,7 +199,7 @@ public final class HtmlReport {
     private static void interference(StringBuilder h, RunData d) {
         long flagged = d.analysis.interference().stream().filter(Interference.Entry::flagged).count();
         h.append("<section id=\"interference\"><h2>Interference</h2><p class=\"muted\">").append(flagged)
-                .append(" pairs flagged: their dominant change falls off their category's intended features, above three times the median pair's change.</p>");
+                .append(" pairs flagged: each ").append(Html.escape(d.manifest.config().interference().flaggedMeans())).append(".</p>");
         h.append(Charts.svg(Charts.interference(d, INTERFERENCE_ROWS), "chart-interference", "Interference ranking"));
         h.append("<table class=\"data\"><thead><tr><th>rank</th><th>pair</th><th>says</th><th>prompt</th><th>dominant feature</th><th>change</th>")
                 .append("<th>off target</th><th>mostly on</th></tr></thead><tbody>");
@@ -219,39 +219,45 @@ public final class HtmlReport {
         h.append("</tbody></table></section>");
     }
 
+    /** Characters of a pair's prompt and response the table keeps (pairs.jsonl has them whole). */
+    static final int TABLE_TEXT = 160;
+    static final int PAGE_ROWS = 100;
+
+    /**
+     * Every pair in a table a script draws a page at a time from data embedded in the page, so it
+     * stays fast for any number of pairs: filter by any text (the pair id too), sort by a column,
+     * page through, and a link to a pair shows its page.
+     */
     private static void pairsTable(StringBuilder h, RunData d) {
         Map<String, Interference.Entry> byPair = new HashMap<>();
         for (Interference.Entry e : d.analysis.interference()) {
             byPair.put(e.pair(), e);
         }
-        h.append("<section id=\"pairs\"><h2>All pairs</h2><p><input type=\"search\" id=\"pair-filter\" placeholder=\"Filter pairs (any text)\" aria-label=\"Filter pairs\"> ")
-                .append("<span id=\"pair-count\" class=\"muted\"></span></p><div class=\"scroll\"><table class=\"data sortable\" id=\"pair-table\"><thead><tr>");
+        h.append("<section id=\"pairs\"><h2>All pairs</h2><p><input type=\"search\" id=\"pair-filter\" placeholder=\"Filter pairs (any text, a pair id)\" aria-label=\"Filter pairs\"> ")
+                .append("<span id=\"pair-count\" class=\"muted\"></span> <span class=\"pager\"><button type=\"button\" id=\"pair-prev\">\u2190</button> ")
+                .append("<span id=\"pair-page\"></span> <button type=\"button\" id=\"pair-next\">\u2192</button></span></p>")
+                .append("<div class=\"scroll\"><table class=\"data sortable\" id=\"pair-table\" data-page-rows=\"").append(PAGE_ROWS).append("\"><thead><tr>");
         String[] heads = {"pair", "category", "harmful", "prompt", "response", "base loss", "mean \u0394y", "|\u0394\u03b2|", "\u0394X share", "score \u0394\u03b2\u00b7\u03b2",
             "interference", "flagged"};
-        String[] types = {"text", "text", "text", "text", "text", "num", "num", "num", "num", "num", "num", "text"};
+        String[] types = {"text", "text", "text", "long", "long", "num", "num", "num", "num", "num", "num", "text"};
         for (int i = 0; i < heads.length; i++) {
             h.append("<th data-type=\"").append(types[i]).append("\" tabindex=\"0\">").append(heads[i]).append("</th>");
         }
-        h.append("</tr></thead><tbody>");
+        h.append("</tr></thead><tbody></tbody></table></div>");
+        List<List<Object>> rows = new java.util.ArrayList<>();
         for (PairSummary s : d.analysis.pairs()) {
             SftPair p = d.pairs.get(s.pair());
             Interference.Entry e = byPair.get(s.pair());
-            h.append("<tr id=\"").append(Html.anchor("pair", s.pair())).append("\"").append(e != null && e.flagged() ? " class=\"flagged\"" : "").append(">");
-            cell(h, s.pair());
-            cell(h, s.category());
-            cell(h, s.harmful() ? "harmful" : "harmless");
-            textCell(h, p == null ? "" : p.prompt());
-            textCell(h, p == null ? "" : p.response());
-            num(h, s.baseLoss());
-            num(h, s.meanDy());
-            num(h, s.totalChange());
-            num(h, s.dxShare());
-            num(h, s.score());
-            num(h, e == null ? 0 : e.score());
-            cell(h, e != null && e.flagged() ? "\u26a0 yes" : "");
-            h.append("</tr>");
+            rows.add(java.util.Arrays.asList(s.pair(), s.category(), s.harmful() ? "harmful" : "harmless", p == null ? "" : Charts.shorten(p.prompt(), TABLE_TEXT),
+                    p == null ? "" : Charts.shorten(p.response(), TABLE_TEXT), s.baseLoss(), s.meanDy(), s.totalChange(), s.dxShare(), s.score(),
+                    e == null ? 0 : e.score(), e != null && e.flagged() ? "\u26a0 yes" : ""));
         }
-        h.append("</tbody></table></div></section>");
+        try {
+            h.append("<script type=\"application/json\" id=\"pair-data\">").append(Json.MAPPER.writeValueAsString(rows).replace("</", "<\\/")).append("</script>");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+            throw new IllegalStateException(ex);
+        }
+        h.append("</section>");
     }
 
     private static void validation(StringBuilder h, RunData d) {
@@ -285,19 +291,6 @@ public final class HtmlReport {
         h.append("</section>");
     }
 
-    private static void cell(StringBuilder h, String v) {
-        h.append("<td class=\"short\">").append(Html.escape(v)).append("</td>");
-    }
-
-    /** A long text, clipped to a few lines on screen (whole on hover, and whole for the filter). */
-    private static void textCell(StringBuilder h, String v) {
-        h.append("<td><div class=\"clip\" title=\"").append(Html.escape(v)).append("\">").append(Html.escape(v)).append("</div></td>");
-    }
-
-    private static void num(StringBuilder h, double v) {
-        h.append("<td class=\"short\" data-value=\"").append(v).append("\">").append(String.format(Locale.ROOT, "%.4g", v)).append("</td>");
-    }
-
     private static final String CSS = """
             body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#222;background:#fafafa}
             header{background:#1f2937;color:#fff;padding:14px 24px}header h1{margin:0;font-size:20px}header .muted{color:#cbd5e1}
@@ -315,7 +308,8 @@ public final class HtmlReport {
             .scroll{overflow-x:auto}td.short,table.data td a{white-space:nowrap}
             .clip{display:-webkit-box;-webkit-line-clamp:3;-webkit-box-orient:vertical;overflow:hidden;min-width:220px;max-width:340px}
             .switch button{border:1px solid #9ca3af;background:#fff;padding:4px 12px;margin-right:6px;border-radius:4px;cursor:pointer}
-            .switch button.on{background:#1f2937;color:#fff}input[type=search]{padding:4px 8px;width:320px}
+            .switch button.on{background:#1f2937;color:#fff}input[type=search]{padding:4px 8px;width:320px}tr.target{background:#fff3bf}
+            .pager button{border:1px solid #9ca3af;background:#fff;border-radius:4px;cursor:pointer}
             """;
 
     private static final String SCRIPT = """
@@ -323,23 +317,37 @@ public final class HtmlReport {
               document.querySelectorAll('.switch button').forEach(function(b){b.addEventListener('click',function(){
                 document.querySelectorAll('.switch button').forEach(function(x){x.classList.toggle('on',x===b);});
                 document.querySelectorAll('.heatmap').forEach(function(m){m.hidden=m.dataset.pathway!==b.dataset.pathway;});});});
-              var table=document.getElementById('pair-table');
-              var rows=Array.prototype.slice.call(table.tBodies[0].rows);
-              var count=document.getElementById('pair-count');
-              function shown(){count.textContent=rows.filter(function(r){return !r.hidden;}).length+' of '+rows.length+' pairs';}
-              document.getElementById('pair-filter').addEventListener('input',function(e){
-                var q=e.target.value.toLowerCase();rows.forEach(function(r){r.hidden=q!==''&&r.textContent.toLowerCase().indexOf(q)<0;});shown();});
-              Array.prototype.forEach.call(table.tHead.rows[0].cells,function(th,i){
-                function sort(){var asc=!th.classList.contains('asc');
-                  Array.prototype.forEach.call(table.tHead.rows[0].cells,function(c){c.classList.remove('asc','desc');});
-                  th.classList.add(asc?'asc':'desc');var num=th.dataset.type==='num';
-                  rows.sort(function(a,b){var x=a.cells[i],y=b.cells[i];
-                    var d=num?parseFloat(x.dataset.value)-parseFloat(y.dataset.value):x.textContent.localeCompare(y.textContent);return asc?d:-d;});
-                  rows.forEach(function(r){table.tBodies[0].appendChild(r);});}
+              var table=document.getElementById('pair-table'),body=table.tBodies[0],heads=table.tHead.rows[0].cells;
+              var data=JSON.parse(document.getElementById('pair-data').textContent),size=parseInt(table.dataset.pageRows,10);
+              var text=data.map(function(r){return r.join(' ').toLowerCase();});
+              var view=data.map(function(r,i){return i;}),page=0,sortCol=-1,asc=true,marked=null;
+              var count=document.getElementById('pair-count'),pageText=document.getElementById('pair-page'),filter=document.getElementById('pair-filter');
+              function apply(){var q=filter.value.toLowerCase();
+                view=[];for(var i=0;i<data.length;i++){if(q===''||text[i].indexOf(q)>=0){view.push(i);}}
+                if(sortCol>=0){var num=heads[sortCol].dataset.type==='num';view.sort(function(a,b){var x=data[a][sortCol],y=data[b][sortCol];
+                  var d=num?x-y:String(x).localeCompare(String(y));return asc?d:-d;});}}
+              function cell(tr,v,type){var td=tr.insertCell();
+                if(type==='num'){td.className='short';td.dataset.value=v;td.textContent=Number(v).toPrecision(4);}
+                else if(type==='long'){var div=document.createElement('div');div.className='clip';div.title=v;div.textContent=v;td.appendChild(div);}
+                else{td.className='short';td.textContent=v;}}
+              function render(){var pages=Math.max(1,Math.ceil(view.length/size));page=Math.min(page,pages-1);body.textContent='';
+                view.slice(page*size,(page+1)*size).forEach(function(i){var r=data[i],tr=body.insertRow();tr.id='pair-'+r[0];
+                  if(r[11]!==''){tr.className='flagged';}for(var c=0;c<r.length;c++){cell(tr,r[c],heads[c].dataset.type);}});
+                count.textContent=view.length+' of '+data.length+' pairs';pageText.textContent='page '+(page+1)+' of '+pages;}
+              filter.addEventListener('input',function(){page=0;apply();render();});
+              document.getElementById('pair-prev').addEventListener('click',function(){if(page>0){page--;render();}});
+              document.getElementById('pair-next').addEventListener('click',function(){page++;render();});
+              Array.prototype.forEach.call(heads,function(th,i){
+                function sort(){asc=!(sortCol===i&&asc);sortCol=i;
+                  Array.prototype.forEach.call(heads,function(c){c.classList.remove('asc','desc');});th.classList.add(asc?'asc':'desc');apply();render();}
                 th.addEventListener('click',sort);th.addEventListener('keydown',function(e){if(e.key==='Enter'){sort();}});});
-              function reveal(){var t=document.getElementById(decodeURIComponent(location.hash.slice(1)));
-                if(t&&t.tagName==='TR'&&t.hidden){t.hidden=false;shown();}if(t&&t.tagName==='DETAILS'){t.open=true;}}
-              window.addEventListener('hashchange',reveal);reveal();shown();
+              function reveal(){var id=decodeURIComponent(location.hash.slice(1)),t;
+                if(id.indexOf('pair-')===0){var k=data.findIndex(function(r){return 'pair-'+r[0]===id;});
+                  if(k>=0){if(view.indexOf(k)<0){filter.value='';apply();}page=Math.floor(view.indexOf(k)/size);render();
+                    t=document.getElementById(id);if(marked){marked.classList.remove('target');}t.classList.add('target');marked=t;t.scrollIntoView({block:'center'});}return;}
+                t=document.getElementById(id);if(t&&t.tagName==='DETAILS'){t.open=true;}}
+              apply();render();
+              window.addEventListener('hashchange',reveal);reveal();
             })();
             """;
 }

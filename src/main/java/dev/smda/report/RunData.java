@@ -2,6 +2,7 @@ package dev.smda.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.smda.analysis.Analysis;
+import dev.smda.analysis.PairSummary;
 import dev.smda.attribution.PairAttribution;
 import dev.smda.data.DataSets;
 import dev.smda.data.Probe;
@@ -45,14 +46,18 @@ final class RunData {
     final FeatureAtlas atlas;
     /** Policy columns of the features the heatmap shows, largest coefficients first. */
     final int[] topColumns;
-    /** Per pathway: pairs (in the order of analysis.pairs) x top features. */
+    /** The pairs the heatmap shows (all, up to {@link #HEATMAP_PAIRS}; else those with the largest policy changes), in run order. */
+    final List<PairSummary> heatmapPairs;
+    /** Per pathway: the heatmap's pairs x top features. */
     final Map<String, double[][]> pathwayValues;
     /** The run's validation ({@code validation/validation.json}), when there is one. */
     final ValidationResult validation;
 
     private RunData(Path dir, RunManifest manifest, RidgeFit policy, String policyText, Analysis analysis, double[] refusalProbability, List<Probe> probes,
-            Map<String, SftPair> pairs, FeatureAtlas atlas, int[] topColumns, Map<String, double[][]> pathwayValues, ValidationResult validation) {
+            Map<String, SftPair> pairs, FeatureAtlas atlas, int[] topColumns, List<PairSummary> heatmapPairs, Map<String, double[][]> pathwayValues,
+            ValidationResult validation) {
         this.validation = validation;
+        this.heatmapPairs = heatmapPairs;
         this.dir = dir;
         this.manifest = manifest;
         this.policy = policy;
@@ -94,8 +99,9 @@ final class RunData {
         }
         int[] top = IntStream.range(0, policy.features()).boxed().sorted(Comparator.comparingDouble(j -> -Math.abs(policy.coef()[j])))
                 .limit(topFeatures).mapToInt(Integer::intValue).toArray();
-        return new RunData(dir, manifest, policy, policyJson.path("text").asText(""), analysis, p, probes, pairs, atlas, top,
-                pathwayValues(run.readAttributions(), analysis, top), validation(dir));
+        List<PairSummary> shown = heatmapPairs(analysis);
+        return new RunData(dir, manifest, policy, policyJson.path("text").asText(""), analysis, p, probes, pairs, atlas, top, shown,
+                pathwayValues(run, shown, top), validation(dir));
     }
 
     private static ValidationResult validation(Path dir) throws IOException {
@@ -113,24 +119,40 @@ final class RunData {
         return input != null && Files.isRegularFile(Path.of(input.path())) ? reader.read(Path.of(input.path())) : null;
     }
 
-    private static Map<String, double[][]> pathwayValues(List<PairAttribution> attributions, Analysis analysis, int[] top) {
+    /** At most this many pairs (those with the largest policy changes) make the heatmap, so it stays readable and small for any number of pairs. */
+    static final int HEATMAP_PAIRS = 200;
+
+    private static List<PairSummary> heatmapPairs(Analysis analysis) {
+        List<PairSummary> all = analysis.pairs();
+        if (all.size() <= HEATMAP_PAIRS) {
+            return all;
+        }
+        java.util.Set<String> largest = all.stream().sorted(Comparator.comparingDouble(PairSummary::totalChange).reversed()).limit(HEATMAP_PAIRS)
+                .map(PairSummary::pair).collect(java.util.stream.Collectors.toSet());
+        return all.stream().filter(s -> largest.contains(s.pair())).toList();
+    }
+
+    /** The heatmap's values, read from the attribution chunks one at a time (only the shown pairs' rows are kept). */
+    private static Map<String, double[][]> pathwayValues(RunDirectory run, List<PairSummary> shown, int[] top) throws IOException {
         Map<String, Integer> row = new HashMap<>();
-        for (int k = 0; k < analysis.pairs().size(); k++) {
-            row.put(analysis.pairs().get(k).pair(), k);
+        for (int k = 0; k < shown.size(); k++) {
+            row.put(shown.get(k).pair(), k);
         }
         Map<String, double[][]> values = new LinkedHashMap<>();
         for (String pathway : PATHWAYS) {
-            values.put(pathway, new double[analysis.pairs().size()][top.length]);
+            values.put(pathway, new double[shown.size()][top.length]);
         }
-        for (PairAttribution a : attributions) {
-            Integer k = row.get(a.pair());
-            if (k == null) {
-                continue;
-            }
-            for (int t = 0; t < top.length; t++) {
-                values.get("delta")[k][t] = a.delta()[top[t]];
-                values.get("dx_part")[k][t] = a.dxPart()[top[t]];
-                values.get("dy_part")[k][t] = a.dyPart()[top[t]];
+        for (int c = 0; run.hasChunk(c); c++) {
+            for (PairAttribution a : run.readChunk(c)) {
+                Integer k = row.get(a.pair());
+                if (k == null) {
+                    continue;
+                }
+                for (int t = 0; t < top.length; t++) {
+                    values.get("delta")[k][t] = a.delta()[top[t]];
+                    values.get("dx_part")[k][t] = a.dxPart()[top[t]];
+                    values.get("dy_part")[k][t] = a.dyPart()[top[t]];
+                }
             }
         }
         return values;

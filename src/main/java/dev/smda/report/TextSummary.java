@@ -5,6 +5,7 @@ import dev.smda.analysis.CategoryGap;
 import dev.smda.analysis.Interference;
 import dev.smda.policy.PolicyText;
 import dev.smda.policy.RidgeFit;
+import dev.smda.run.RunConfig;
 import java.nio.file.Path;
 
 /** The few lines a run prints when it ends: the policy, flagged gaps, the top interfering pairs. */
@@ -12,7 +13,7 @@ public final class TextSummary {
 
     private TextSummary() {}
 
-    public static String of(Path runDir, RidgeFit policy, Analysis analysis, double seconds) {
+    public static String of(Path runDir, RidgeFit policy, Analysis analysis, RunConfig.Interference criterion, double seconds) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("%nSymbolic policy: %d features, lambda %.3g, R^2 %.3f in sample, %.3f cross-validated (leave-one-out)%n",
                 policy.features(), policy.lambda(), policy.r2(), policy.cvR2()));
@@ -27,14 +28,14 @@ public final class TextSummary {
             }
         }
         long flaggedPairs = analysis.interference().stream().filter(Interference.Entry::flagged).count();
-        sb.append(String.format("%nInterference: %d pairs flagged (dominant change off their category's intended features, above the noise floor)%n", flaggedPairs));
+        sb.append(String.format("%nInterference: %d pairs flagged (each %s)%n", flaggedPairs, criterion.flaggedMeans()));
         int shown = 0;
         for (Interference.Entry e : analysis.interference()) {
             if (shown++ == 8 || !e.flagged()) {
                 break;
             }
-            sb.append(String.format("  %-10s says %-22s dominant feature %-5d %-24s change %.4f, %.0f%% off target, mostly on %s%n", e.pair(), e.category(),
-                    e.dominantFeature(), e.dominantLabel(), e.dominantChange(), 100 * e.offTargetShare(), e.mostAffectedCategory()));
+            sb.append(String.format("  %-10s says %-22s score %+.4f, mostly on %-20s through feature %d %s%n", e.pair(), e.category(), e.score(),
+                    e.mostAffectedCategory(), e.dominantFeature(), e.dominantLabel()));
         }
         if (analysis.curation() != null) {
             var c = analysis.curation();

@@ -75,7 +75,13 @@ public record RunConfig(
         /** Likewise in the ΔX pathway. */
         DX,
         /** Likewise in the whole change Δβ. */
-        TOTAL
+        TOTAL;
+
+        /** What a flagged pair is under this criterion, in a few words. */
+        public String flaggedMeans() {
+            return this == CATEGORY ? "pushes the other kind of categories, in the direction it teaches, more than it moves its own category, above the noise floor"
+                    : "dominant " + (this == TOTAL ? "coefficient change" : name() + " pathway change") + " off its category's intended features, above the noise floor";
+        }
     }
 
     /** The fine-tuning update applied for each pair, from the base weights. */

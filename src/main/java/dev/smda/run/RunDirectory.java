@@ -142,6 +142,11 @@ public final class RunDirectory {
         return all;
     }
 
+    /** Chunk {@code index}'s attributions, as written. */
+    public List<PairAttribution> readChunk(int index) throws IOException {
+        return readChunk(chunkFile(index));
+    }
+
     private static List<PairAttribution> readChunk(Path file) throws IOException {
         try (SafeTensorsFile st = SafeTensorsFile.open(file)) {
             List<String> ids = List.of(Json.MAPPER.readValue(st.metadata().get("pairs"), String[].class));

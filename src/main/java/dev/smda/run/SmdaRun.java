@@ -3,7 +3,6 @@ package dev.smda.run;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.smda.SmdaVersion;
 import dev.smda.analysis.Analysis;
-import dev.smda.analysis.CategoryGap;
 import dev.smda.analysis.CategoryGaps;
 import dev.smda.analysis.Curation;
 import dev.smda.analysis.CurationResult;
@@ -23,7 +22,6 @@ import dev.smda.train.SftConfig;
 import dev.smda.data.DataSets;
 import dev.smda.data.Probe;
 import dev.smda.data.SftPair;
-import dev.smda.io.AtomicFiles;
 import dev.smda.io.BadInputException;
 import dev.smda.io.Json;
 import dev.smda.io.SafeTensorsWriter;
@@ -43,7 +41,6 @@ import dev.smda.sae.SaeFiles;
 import dev.smda.tensor.Torch;
 import dev.smda.train.SftExample;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -62,7 +59,7 @@ import java.util.stream.IntStream;
 public final class SmdaRun {
 
     /** What a finished run reports. */
-    public record Result(RunDirectory directory, RidgeFit policy, Analysis analysis, int pairsComputed, double seconds) {}
+    public record Result(RunDirectory directory, RunConfig config, RidgeFit policy, Analysis analysis, int pairsComputed, double seconds) {}
 
     private final RunConfig config;
     private final RunInputs inputs;
@@ -117,19 +114,20 @@ public final class SmdaRun {
             try (PairEstimator estimator = estimator(lm, measurer, base, policy, category, categories.size())) {
                 computed = estimateAll(estimator, pairs, policy, categories);
             }
-            List<PairAttribution> attributions = readAll(pairs);
+            PairAnalysis streamed = analysePairs(probes, pairs, base, policy, categories);
             CurationResult curation = null;
             if (config.curation() != null) {
-                double[] scores = attributions.stream().mapToDouble(a -> a.score(policy.coef())).toArray();
+                double[] scores = streamed.summaries().stream().mapToDouble(PairSummary::firstOrderScore).toArray();
                 RunConfig.Curation c = config.curation();
                 curation = Curation.run(lm, pairs, scores, probes, measurer, pair -> new SftExample(PairEffects.example(lm, pair).tokens(), 1), c.epochs(),
                         c.learningRate(), c.batchSize(), c.maxGradNorm(), config.seed(), progress);
             }
-            Analysis analysis = analyse(probes, pairs, base, policy, attributions, categories, curation);
+            Analysis analysis = new Analysis(CategoryGaps.analyse(probes, base.refusalProbability(), base.x(), policy, config.behaviour()), streamed.groups(),
+                    streamed.intended(), streamed.interference(), streamed.summaries(), curation);
             Json.write(dir.file(RunDirectory.ANALYSIS), analysis);
             double seconds = (System.nanoTime() - start) / 1e9;
             finishManifest(manifest, seconds);
-            return new Result(dir, policy, analysis, computed, seconds);
+            return new Result(dir, config, policy, analysis, computed, seconds);
         }
     }
 
@@ -207,15 +205,6 @@ public final class SmdaRun {
             }
         }
         return computed;
-    }
-
-    private List<PairAttribution> readAll(List<SftPair> pairs) throws IOException {
-        int size = chunkSize(config);
-        List<PairAttribution> all = new ArrayList<>();
-        for (int c = 0; c * size < pairs.size(); c++) {
-            all.addAll(dir.readChunk(c, pairs.subList(c * size, Math.min(pairs.size(), (c + 1) * size)).stream().map(SftPair::id).toList()));
-        }
-        return all;
     }
 
     private static void checkBothKinds(List<Probe> probes) {
@@ -318,42 +307,15 @@ public final class SmdaRun {
         Json.write(dir.file(RunDirectory.POLICY), json);
     }
 
-    private Analysis analyse(List<Probe> probes, List<SftPair> pairs, Measurement base, RidgeFit policy, List<PairAttribution> attributions,
-            List<String> categories, CurationResult curation) {
-        List<CategoryGap> gaps = CategoryGaps.analyse(probes, base.refusalProbability(), base.x(), policy, config.behaviour());
-        int n = pairs.size();
-        double[][] dxParts = new double[n][];
-        double[][] dyParts = new double[n][];
-        double[][] changes = new double[n][];
-        double[][] effects = new double[n][];
-        boolean[] harmful = new boolean[n];
-        List<PairSummary> summaries = new ArrayList<>();
-        for (int k = 0; k < n; k++) {
-            PairAttribution a = attributions.get(k);
-            dxParts[k] = a.dxPart();
-            dyParts[k] = a.dyPart();
-            changes[k] = a.delta();
-            effects[k] = a.categoryEffect();
-            harmful[k] = pairs.get(k).harmful();
-            double total = 0;
-            double dxMass = 0;
-            double dyMass = 0;
-            for (int j = 0; j < a.delta().length; j++) {
-                total += Math.abs(a.delta()[j]);
-                dxMass += Math.abs(a.dxPart()[j]);
-                dyMass += Math.abs(a.dyPart()[j]);
-            }
-            SftPair pair = pairs.get(k);
-            summaries.add(new PairSummary(pair.id(), pair.category(), pair.harmful(), a.baseLoss(), a.meanDy(), total,
-                    dxMass / Math.max(1e-300, dxMass + dyMass), dyMass / Math.max(1e-300, dxMass + dyMass), dot(a.delta(), policy.coef()),
-                    a.score(policy.coef())));
-        }
-        List<GroupComparison.FeatureGroups> groups = harmfulAndHarmless(harmful)
-                ? GroupComparison.compare(dxParts, dyParts, harmful, policy.featureIds(), policy.featureLabels(), config.bootstrapSamples(), config.seed())
-                : List.of();
+    /** What the pairs amount to: one summary each, harmful against harmless per feature, and the interference ranking. */
+    private record PairAnalysis(List<PairSummary> summaries, List<GroupComparison.FeatureGroups> groups, List<Interference.IntendedFeatures> intended,
+            List<Interference.Entry> interference) {}
+
+    /** Reads the attribution chunk by chunk; what is kept per pair is a summary and an interference entry. */
+    private PairAnalysis analysePairs(List<Probe> probes, List<SftPair> pairs, Measurement base, RidgeFit policy, List<String> categories) throws IOException {
         double[][] z = policy.standardization().apply(base.x());
         List<Interference.IntendedFeatures> intended = Interference.intended(probes, z, policy.featureIds(), policy.featureLabels(), config.intendedThreshold());
-        List<Interference.Entry> interference = switch (config.interference()) {
+        Interference.Ranking ranking = switch (config.interference()) {
             case CATEGORY -> {
                 boolean[] categoryHarmful = new boolean[categories.size()];
                 int[] probeCategory = new int[probes.size()];
@@ -361,14 +323,41 @@ public final class SmdaRun {
                     probeCategory[i] = categories.indexOf(probes.get(i).category());
                     categoryHarmful[probeCategory[i]] |= probes.get(i).harmful();
                 }
-                yield Interference.rankByCategory(pairs, effects, changes, categories, categoryHarmful, z, probeCategory, policy.featureIds(),
-                        policy.featureLabels(), intended);
+                yield Interference.byCategory(categories, categoryHarmful, z, probeCategory, policy.featureIds(), policy.featureLabels(), intended);
             }
-            case DY -> Interference.rank(pairs, dyParts, policy.featureIds(), policy.featureLabels(), intended);
-            case DX -> Interference.rank(pairs, dxParts, policy.featureIds(), policy.featureLabels(), intended);
-            case TOTAL -> Interference.rank(pairs, changes, policy.featureIds(), policy.featureLabels(), intended);
+            case DY -> Interference.byDominantCoefficient(Interference.Pathway.DY, policy.featureIds(), policy.featureLabels(), intended);
+            case DX -> Interference.byDominantCoefficient(Interference.Pathway.DX, policy.featureIds(), policy.featureLabels(), intended);
+            case TOTAL -> Interference.byDominantCoefficient(Interference.Pathway.TOTAL, policy.featureIds(), policy.featureLabels(), intended);
         };
-        return new Analysis(gaps, groups, intended, interference, summaries, curation);
+        GroupComparison groups = new GroupComparison(policy.features(), config.bootstrapSamples(), config.seed());
+        List<PairSummary> summaries = new ArrayList<>();
+        int size = chunkSize(config);
+        for (int c = 0; c * size < pairs.size(); c++) {
+            List<SftPair> chunk = pairs.subList(c * size, Math.min(pairs.size(), (c + 1) * size));
+            List<PairAttribution> attributions = dir.readChunk(c, chunk.stream().map(SftPair::id).toList());
+            for (int k = 0; k < chunk.size(); k++) {
+                SftPair pair = chunk.get(k);
+                PairAttribution a = attributions.get(k);
+                summaries.add(summary(pair, a, policy));
+                groups.add(c * size + k, pair.harmful(), a.dxPart(), a.dyPart());
+                ranking.add(pair, a.delta(), a.dxPart(), a.dyPart(), a.categoryEffect());
+            }
+        }
+        List<GroupComparison.FeatureGroups> comparison = groups.hasBothGroups() ? groups.finish(policy.featureIds(), policy.featureLabels()) : List.of();
+        return new PairAnalysis(summaries, comparison, intended, ranking.finish());
+    }
+
+    private static PairSummary summary(SftPair pair, PairAttribution a, RidgeFit policy) {
+        double total = 0;
+        double dxMass = 0;
+        double dyMass = 0;
+        for (int j = 0; j < a.delta().length; j++) {
+            total += Math.abs(a.delta()[j]);
+            dxMass += Math.abs(a.dxPart()[j]);
+            dyMass += Math.abs(a.dyPart()[j]);
+        }
+        return new PairSummary(pair.id(), pair.category(), pair.harmful(), a.baseLoss(), a.meanDy(), total, dxMass / Math.max(1e-300, dxMass + dyMass),
+                dyMass / Math.max(1e-300, dxMass + dyMass), dot(a.delta(), policy.coef()), a.score(policy.coef()));
     }
 
     private static double dot(double[] a, double[] b) {
@@ -379,13 +368,4 @@ public final class SmdaRun {
         return s;
     }
 
-    private static boolean harmfulAndHarmless(boolean[] harmful) {
-        boolean any = false;
-        boolean all = true;
-        for (boolean h : harmful) {
-            any |= h;
-            all &= h;
-        }
-        return any && !all;
-    }
 }

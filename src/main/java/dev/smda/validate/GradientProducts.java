@@ -3,7 +3,6 @@ package dev.smda.validate;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import dev.smda.attribution.FunctionalGradients;
 import dev.smda.attribution.MeasurementGradients;

@@ -52,22 +52,26 @@ final class TruthComparisons {
         for (int i = 0; i < ctx.probes.size(); i++) {
             categoryHarmful[ctx.targets.probeCategory()[i]] |= ctx.probes.get(i).harmful();
         }
-        double[][] effects = attributions.stream().map(PairAttribution::categoryEffect).toArray(double[][]::new);
-        double[][] delta = attributions.stream().map(PairAttribution::delta).toArray(double[][]::new);
-        double[][] dy = attributions.stream().map(PairAttribution::dyPart).toArray(double[][]::new);
-        List<Interference.Entry> byCategory = Interference.rankByCategory(pairs, effects, delta, ctx.targets.categories(), categoryHarmful, z,
-                ctx.targets.probeCategory(), ctx.policy.featureIds(), ctx.policy.featureLabels(), intended);
-        out.add(scoreEntries("smda, category criterion", byCategory, planted, surprises));
-        List<Interference.Entry> byDominant = Interference.rank(pairs, dy, ctx.policy.featureIds(), ctx.policy.featureLabels(), intended);
-        out.add(scoreEntries("smda, dominant ΔY coefficient", byDominant, planted, surprises));
+        Interference.Ranking byCategory = Interference.byCategory(ctx.targets.categories(), categoryHarmful, z, ctx.targets.probeCategory(),
+                ctx.policy.featureIds(), ctx.policy.featureLabels(), intended);
+        Interference.Ranking byDominant = Interference.byDominantCoefficient(Interference.Pathway.DY, ctx.policy.featureIds(), ctx.policy.featureLabels(),
+                intended);
+        for (int k = 0; k < pairs.size(); k++) {
+            PairAttribution a = attributions.get(k);
+            byCategory.add(pairs.get(k), a.delta(), a.dxPart(), a.dyPart(), a.categoryEffect());
+            byDominant.add(pairs.get(k), a.delta(), a.dxPart(), a.dyPart(), a.categoryEffect());
+        }
+        out.add(scoreEntries("smda, category criterion", byCategory.finish(), planted, surprises));
+        out.add(scoreEntries("smda, dominant ΔY coefficient", byDominant.finish(), planted, surprises));
         for (var e : scores.entrySet()) {
             double[][] s = e.getValue().of(Targets.CATEGORIES);
             if (s == null) {
                 continue;
             }
             List<String> ranking = IntStream.range(0, pairs.size()).boxed()
-                    .sorted(Comparator.comparingDouble(b -> -Interference.push(pairs.get(b), s[b], categoryHarmful))).map(b -> pairs.get(b).id()).toList();
-            out.add(score(e.getKey() + " scores, category push", ranking, planted, surprises, null, null, null));
+                    .sorted(Comparator.comparingDouble(b -> -Interference.categoryScore(pairs.get(b), s[b], ctx.targets.categories(), categoryHarmful)))
+                    .map(b -> pairs.get(b).id()).toList();
+            out.add(score(e.getKey() + " scores, category criterion", ranking, planted, surprises, null, null, null));
         }
         return out;
     }

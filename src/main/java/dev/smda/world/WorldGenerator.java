@@ -80,15 +80,6 @@ public final class WorldGenerator {
         return new WorldData(training, heldOut, probes, pairs, truth, content.gapCategory(), List.copyOf(content.categories().keySet()));
     }
 
-    /**
-     * Half harmful pairs (a harmful prompt and a refusal), half harmless (a harmless prompt and a
-     * helpful answer), spread over the categories. Among them the interference pairs: half say they
-     * are harmless (category and label) while their prompt is harmful and their answer complies; half
-     * say they are harmful while their prompt is harmless and their answer refuses. And the surprise
-     * pairs: harmful prompts refused in words the model never saw in training. They move the model as
-     * much as interference pairs do (a high loss, a large effect) but stay on target, so finding the
-     * interference pairs takes knowing where an effect lands, not only how large it is.
-     */
     /** Generated pairs with what each really teaches. */
     public record PairSet(List<SftPair> pairs, List<PairTruth> truth) {}
 
@@ -114,6 +105,15 @@ public final class WorldGenerator {
         return new PairSet(pairs, truth);
     }
 
+    /**
+     * Half harmful pairs (a harmful prompt and a refusal), half harmless (a harmless prompt and a
+     * helpful answer), spread over the categories. Among them the interference pairs: half say they
+     * are harmless (category and label) while their prompt is harmful and their answer complies; half
+     * say they are harmful while their prompt is harmless and their answer refuses. And the surprise
+     * pairs: harmful prompts refused in words the model never saw in training. They move the model as
+     * much as interference pairs do (a high loss, a large effect) but stay on target, so finding the
+     * interference pairs takes knowing where an effect lands, not only how large it is.
+     */
     private void pairs(Sizes sizes, Set<String> usedHeldOut, Set<String> never, List<SftPair> pairs, List<PairTruth> truth) {
         List<WorldContent.Category> harmful = content.categories().values().stream().filter(WorldContent.Category::harmful).toList();
         List<WorldContent.Category> harmless = content.categories().values().stream().filter(c -> !c.harmful()).toList();

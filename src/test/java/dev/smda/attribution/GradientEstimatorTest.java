@@ -14,7 +14,6 @@ import dev.smda.testing.TinyWorld;
 import dev.smda.train.SftConfig;
 import dev.smda.testing.InMemoryEffects;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.stream.IntStream;
