@@ -64,6 +64,11 @@ public final class ExactEstimator implements PairEstimator {
                 decomposition.categoryEffects(e.dx(), e.dy(), d.delta(), category, categories));
     }
 
+    @Override
+    public void close() {
+        effects.close();
+    }
+
     private static void checkFinite(PairEffect e) {
         for (int i = 0; i < e.dy().length; i++) {
             if (!Double.isFinite(e.dy()[i]) || java.util.Arrays.stream(e.dx()[i]).anyMatch(v -> !Double.isFinite(v))) {

@@ -6,6 +6,33 @@ package dev.smda.attribution;
  */
 public record PairEffect(String pairId, double[][] dx, double[] dy, double baseLoss) {
 
+    /** The sum of two effects of the same pair. */
+    PairEffect plus(PairEffect other) {
+        double[] sumY = dy.clone();
+        double[][] sumX = new double[dx.length][];
+        for (int i = 0; i < dy.length; i++) {
+            sumY[i] += other.dy[i];
+            sumX[i] = dx[i].clone();
+            for (int j = 0; j < sumX[i].length; j++) {
+                sumX[i][j] += other.dx[i][j];
+            }
+        }
+        return new PairEffect(pairId, sumX, sumY, baseLoss);
+    }
+
+    PairEffect scaled(double factor) {
+        double[] y = dy.clone();
+        double[][] x = new double[dx.length][];
+        for (int i = 0; i < y.length; i++) {
+            y[i] *= factor;
+            x[i] = dx[i].clone();
+            for (int j = 0; j < x[i].length; j++) {
+                x[i][j] *= factor;
+            }
+        }
+        return new PairEffect(pairId, x, y, baseLoss);
+    }
+
     /** The change from {@code before} to {@code after} (same probes and features). */
     public static PairEffect between(String pairId, dev.smda.measure.Measurement before, dev.smda.measure.Measurement after, double baseLoss) {
         int n = before.probes();

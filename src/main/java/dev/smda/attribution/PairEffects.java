@@ -17,23 +17,46 @@ import java.util.List;
 /**
  * Applies each pair's fine-tuning update to the base model and re-measures the probes. The update
  * makes a new model that shares the base's untouched weights; closing it restores the base exactly.
+ *
+ * <p>With checkpoints (a {@link ReferenceTrajectory}), a pair's effect is its update's effect at
+ * each checkpoint, averaged: what the pair does at the stages a fine-tuning run passes through,
+ * not only at its start (as TracInCP averages over checkpoints).
  */
-public final class PairEffects {
+public final class PairEffects implements AutoCloseable {
 
     private final LanguageModel lm;
     private final ProbeMeasurer measurer;
-    private final Measurement base;
+    private final List<LlamaModel> checkpoints;
+    private final List<Measurement> measured;
     private final SftConfig update;
+    private final ReferenceTrajectory trajectory;
 
     /**
      * @param measurer measures the policy's features only; frozen at {@code base}'s gates for the
      *     linearised feature change, else ΔX = X' − X exactly
      */
     public PairEffects(LanguageModel lm, ProbeMeasurer measurer, Measurement base, SftConfig update) {
+        this(lm, measurer, null, List.of(base), update);
+    }
+
+    /**
+     * @param trajectory where each update is applied (its first checkpoint is the base); closed with these effects
+     * @param measured the probes measured at each checkpoint
+     */
+    public PairEffects(LanguageModel lm, ProbeMeasurer measurer, ReferenceTrajectory trajectory, List<Measurement> measured, SftConfig update) {
         this.lm = lm;
         this.measurer = measurer;
-        this.base = base;
+        this.trajectory = trajectory;
+        this.checkpoints = trajectory == null ? List.of(lm.model()) : trajectory.models();
+        this.measured = List.copyOf(measured);
         this.update = update;
+    }
+
+    @Override
+    public void close() {
+        if (trajectory != null) {
+            trajectory.close();
+        }
     }
 
     /** The training example a pair is: its chat prompt, then its response and the end of turn (the loss covers those). */
@@ -49,8 +72,13 @@ public final class PairEffects {
         try (NDArray l = SftLoss.of(lm.model(), List.of(example))) {
             loss = l.toType(DataType.FLOAT64, false).toDoubleArray()[0];
         }
-        try (LlamaModel updated = SftTrainer.fineTune(lm.model(), List.of(example), update)) {
-            return PairEffect.between(pair.id(), base, measurer.measure(updated), loss);
+        PairEffect sum = null;
+        for (int c = 0; c < checkpoints.size(); c++) {
+            try (LlamaModel updated = SftTrainer.fineTune(checkpoints.get(c), List.of(example), update)) {
+                PairEffect e = PairEffect.between(pair.id(), measured.get(c), measurer.measure(updated), loss);
+                sum = sum == null ? e : sum.plus(e);
+            }
         }
+        return sum.scaled(1.0 / checkpoints.size());
     }
 }

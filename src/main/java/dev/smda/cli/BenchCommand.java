@@ -1,13 +1,29 @@
 package dev.smda.cli;
 
 import dev.smda.bench.EngineBenchmark;
+import dev.smda.bench.ScaleBenchmark;
+import dev.smda.io.AtomicFiles;
+import dev.smda.progress.Progress;
+import dev.smda.run.Demo;
+import dev.smda.run.RunConfig;
+import dev.smda.run.RunInputs;
+import dev.smda.run.SmdaRun;
+import dev.smda.validate.Validation;
+import dev.smda.validate.ValidationReport;
+import dev.smda.validate.ValidationResult;
+import dev.smda.world.WorldLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure the engine: float32 matmul, SAE encoding (d_in 3072, 12,288 features), and a forward pass and an SFT step of a 12.6M-parameter Llama, in tokens/s and GFLOP/s.")
+        description = {"Measure the engine: float32 matmul, SAE encoding (d_in 3072, 12,288 features), and a forward pass and an SFT step of a",
+            "12.6M-parameter Llama, in tokens/s and GFLOP/s. Subcommands time the demo, a validation, and SMDA at scale."},
+        subcommands = {BenchCommand.DemoBench.class, BenchCommand.ValidateBench.class, BenchCommand.ScaleBench.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--batch", defaultValue = "8", description = "Sequences per batch (default: ${DEFAULT-VALUE}).")
@@ -19,14 +35,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "5", description = "Timed repetitions; the median is reported (default: ${DEFAULT-VALUE}).")
     int repeats;
 
-    @Option(names = "--demo", description = "Instead: time the whole demo (the embedded world, 200 pairs) in a temporary directory.")
-    boolean demo;
-
     @Override
     public Integer call() throws Exception {
-        if (demo) {
-            return benchDemo();
-        }
+        Checks.atLeast(batch, 1, "--batch");
+        Checks.atLeast(length, 2, "--length");
+        Checks.atLeast(repeats, 1, "--repeats");
         System.out.printf("engine: DJL PyTorch %s, %d cores; model %,d parameters; batch %d x %d tokens%n",
                 dev.smda.tensor.Torch.version(), Runtime.getRuntime().availableProcessors(), EngineBenchmark.TEN_M.parameterCount(), batch, length);
         List<EngineBenchmark.Result> results = EngineBenchmark.run(batch, length, repeats);
@@ -38,21 +51,84 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int benchDemo() throws Exception {
-        java.nio.file.Path world = EmbeddedWorld.path();
-        java.nio.file.Path out = java.nio.file.Files.createTempDirectory("smda-bench-demo");
-        try {
-            dev.smda.run.RunInputs inputs = new dev.smda.run.RunInputs(world.resolve("model"), world.resolve("sae"), world.resolve("probes.jsonl"),
-                    world.resolve("pairs.jsonl"));
-            long start = System.nanoTime();
-            dev.smda.run.SmdaRun.Result r = new dev.smda.run.SmdaRun(dev.smda.run.Demo.config(), inputs, out.resolve("run"),
-                    dev.smda.progress.Progress.SILENT).execute(false);
-            double seconds = (System.nanoTime() - start) / 1e9;
-            System.out.printf("demo: %d pairs x %d probes, %d policy features: %.1f s in all, %.2f s per pair (%d cores)%n", r.pairsComputed(),
-                    r.policy().probes(), r.policy().features(), seconds, seconds / r.pairsComputed(), Runtime.getRuntime().availableProcessors());
-            return 0;
-        } finally {
-            dev.smda.io.AtomicFiles.deleteRecursively(out);
+    /** The demo's run of the embedded world in a temporary folder. */
+    static SmdaRun.Result demoRun(Path out, Progress.Factory progress) throws Exception {
+        Path world = EmbeddedWorld.path();
+        RunInputs inputs = new RunInputs(world.resolve(WorldLayout.MODEL), world.resolve(WorldLayout.SAE), world.resolve(WorldLayout.PROBES),
+                world.resolve(WorldLayout.PAIRS));
+        return new SmdaRun(Demo.config(), inputs, out, progress).execute(false);
+    }
+
+    static void printPhases(Map<String, Double> timings) {
+        timings.forEach((phase, seconds) -> System.out.printf("  %-34s %8.1f s%n", phase, seconds));
+    }
+
+    @Command(name = "demo", mixinStandardHelpOptions = true, description = "Time the whole demo (the embedded world, 200 pairs) in a temporary directory.")
+    static final class DemoBench implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            Path out = Files.createTempDirectory("smda-bench-demo");
+            try {
+                long start = System.nanoTime();
+                SmdaRun.Result r = demoRun(out.resolve("run"), Progress.SILENT);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                System.out.printf("demo: %d pairs x %d probes, %d policy features: %.1f s in all, %.2f s per pair (%d cores)%n", r.pairsComputed(),
+                        r.policy().probes(), r.policy().features(), seconds, seconds / r.pairsComputed(), Runtime.getRuntime().availableProcessors());
+                return 0;
+            } finally {
+                AtomicFiles.deleteRecursively(out);
+            }
+        }
+    }
+
+    @Command(name = "validate", mixinStandardHelpOptions = true,
+            description = "Time smda validate with its default settings on the demo's run (the run itself is made first and not counted).")
+    static final class ValidateBench implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            Path out = Files.createTempDirectory("smda-bench-validate");
+            try {
+                SmdaRun.Result run = demoRun(out.resolve("run"), Progress.console());
+                ValidationResult v = new Validation(run.directory().root(), out.resolve("validation"), dev.smda.validate.ValidationConfig.of(32, 0.5, 3, 1, 1,
+                        20261201, null, null, List.of(5, 10, 20, 40), 2, 16, "1e-8", 1000), Progress.console()).execute(false);
+                System.out.print(ValidationReport.text(v));
+                System.out.printf("%nvalidate (defaults) on the demo's run: %.1f s in all (%.1f min), %d cores; by phase:%n", v.seconds(), v.seconds() / 60,
+                        Runtime.getRuntime().availableProcessors());
+                printPhases(v.timings());
+                return 0;
+            } finally {
+                AtomicFiles.deleteRecursively(out);
+            }
+        }
+    }
+
+    @Command(name = "scale", mixinStandardHelpOptions = true,
+            description = {"SMDA with the gradient estimator on any number of generated pairs of the embedded world (the demo's settings):",
+                "time per phase, cost per pair against one SFT step on a pair, peak resident memory."})
+    static final class ScaleBench implements Callable<Integer> {
+        @Option(names = "--pairs", defaultValue = "100000", description = "Generated pairs (default: ${DEFAULT-VALUE}).")
+        int pairs;
+
+        @Option(names = "--projection", defaultValue = "0", description = "Kronecker sketch size k (0: exact inner products; default ${DEFAULT-VALUE}).")
+        int projection;
+
+        @Override
+        public Integer call() throws Exception {
+            Checks.atLeast(pairs, 10, "--pairs");
+            Checks.atLeast(projection, 0, "--projection");
+            Path out = Files.createTempDirectory("smda-bench-scale");
+            try {
+                RunConfig config = Demo.config().withEstimation(RunConfig.FeatureChange.LINEARIZED, RunConfig.Estimator.GRADIENT, projection);
+                ScaleBenchmark.Result r = ScaleBenchmark.run(EmbeddedWorld.path(), pairs, config, out, Progress.console());
+                System.out.printf("%,d pairs, gradient estimator%s, %d cores: %.1f s in all (%.1f min); peak resident memory %.2f GB%n", r.pairs(),
+                        projection > 0 ? " (Kronecker sketch k=" + projection + ")" : "", Runtime.getRuntime().availableProcessors(), r.seconds(),
+                        r.seconds() / 60, r.peakBytes() / 1e9);
+                printPhases(r.phases());
+                System.out.printf("per pair %.2f ms, one SFT step on one pair %.2f ms: %.2fx%n", 1e3 * r.perPair(), 1e3 * r.sftStep(), r.perPair() / r.sftStep());
+                return 0;
+            } finally {
+                AtomicFiles.deleteRecursively(out);
+            }
         }
     }
 }

@@ -47,6 +47,19 @@ final class DataCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            for (java.nio.file.Path p : inputs) {
+                if (!java.nio.file.Files.exists(p)) {
+                    throw new dev.smda.io.BadInputException("no such file or folder: " + p);
+                }
+            }
+            Checks.output(out, "--out", true);
+            Checks.oneOf(intervention, "--intervention", "baseline", "actadd", "ablation");
+            if (maxPerCategory != null) {
+                Checks.atLeast(maxPerCategory, 1, "--max-per-category");
+            }
+            if (maxHarmlessPerCategory != null) {
+                Checks.atLeast(maxHarmlessPerCategory, 1, "--max-harmless-per-category");
+            }
             DataImport.Result r = new DataImport(inputs, intervention, maxPerCategory, maxHarmlessPerCategory, seed).writeTo(out);
             long harmful = r.probes().stream().filter(p -> p.harmful()).count();
             System.out.printf("wrote %s: %d probes (%d harmful, %d harmless; %d repeated prompts dropped), %d pairs, %s%n", out, r.probes().size(), harmful,

@@ -29,6 +29,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Checks.output(out, "--out", true);
         Path world = EmbeddedWorld.path();
         RunInputs inputs = new RunInputs(world.resolve(WorldLayout.MODEL), world.resolve(WorldLayout.SAE), world.resolve(WorldLayout.PROBES),
                 world.resolve(WorldLayout.PAIRS));

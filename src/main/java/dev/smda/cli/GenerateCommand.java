@@ -40,6 +40,10 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Checks.atLeast(maxTokens, 1, "--max-tokens");
+        Checks.nonNegative(temperature, "--temperature");
+        Checks.atLeast(topK, 0, "--top-k");
+        Checks.between(topP, Double.MIN_VALUE, 1, "--top-p");
         try (LanguageModel lm = modelOptions.open()) {
             int[] ids = raw ? lm.tokenizer().encode(prompt, true) : lm.chatPrompt(system, prompt);
             Generation g = lm.generate(ids, new GenerationConfig(maxTokens, temperature, topK, topP, seed));

@@ -20,6 +20,7 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Checks.model(model, "--model");
         ModelInfo info = ModelInfo.read(model);
         LlamaConfig c = info.config();
         long params = c.parameterCount();

@@ -19,7 +19,14 @@ final class ModelOptions {
     @Option(names = "--chat-date", paramLabel = "DATE", description = "The 'Today Date' a Llama 3.1-style chat template writes (default: " + ChatFormat.DEFAULT_DATE + ").")
     String chatDate;
 
+    /** Checks the options (before any work). */
+    void check() {
+        Checks.model(model, "--model");
+        Models.dtype(dtype);
+    }
+
     LanguageModel open() throws IOException {
+        check();
         return Models.open(model, Models.dtype(dtype)).withChatDate(chatDate);
     }
 }

@@ -21,6 +21,8 @@ final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Checks.folder(run, "RUN_DIR");
+        Checks.oneOf(format, "--format", "html", "md", "both");
         switch (format) {
             case "html" -> System.out.println("wrote " + HtmlReport.write(run));
             case "md" -> System.out.println("wrote " + MarkdownReport.write(run));

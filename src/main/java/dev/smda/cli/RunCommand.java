@@ -87,6 +87,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--steps", description = "Optimiser steps per pair, on that pair alone (default: 1).")
     Integer steps;
 
+    @Option(names = "--checkpoints", description = "Average each pair's update over this many checkpoints of a reference pass over every pair (TracInCP-style; default 1: the base model only).")
+    Integer checkpoints;
+
     @Option(names = "--lora-rank", description = "Update LoRA adapters of this rank on the block projections instead of every weight.")
     Integer loraRank;
 
@@ -128,7 +131,12 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RunConfig config = configure(preset(preset));
+        Checks.model(model, "--model");
+        Checks.folder(sae, "--sae");
+        Checks.file(probes, "--probes");
+        Checks.file(pairs, "--pairs");
+        Checks.output(out, "--out", true);
+        RunConfig config = configure(preset(preset)).checked();
         SmdaRun.Result result = new SmdaRun(config, new RunInputs(model, sae, probes, pairs), out, Progress.console()).execute(resume);
         Summary.printAndWriteReport(result);
         return 0;
@@ -149,7 +157,7 @@ final class RunCommand implements Callable<Integer> {
         SftConfig.Mode mode = loraRank != null ? SftConfig.Mode.LORA : u.mode();
         RunConfig.Update update = new RunConfig.Update(optimizer == null ? u.optimizer() : parse(SftConfig.Optimizer.class, optimizer, "--optimizer"),
                 lr != null ? lr : u.learningRate(), steps != null ? steps : u.steps(), mode, loraRank != null ? loraRank : u.loraRank(),
-                loraAlpha != null ? loraAlpha : u.loraAlpha(), u.weightDecay());
+                loraAlpha != null ? loraAlpha : u.loraAlpha(), u.weightDecay(), checkpoints != null ? checkpoints : u.checkpoints());
         RunConfig.Curation cur = curation == null ? c.curation() : curation ? (c.curation() != null ? c.curation() : RunConfig.paper().curation()) : null;
         return new RunConfig(c.preset(), openings != null ? openings : c.refusalOpenings(),
                 behaviour == null ? c.behaviour() : parse(Behaviour.class, behaviour, "--behaviour"),

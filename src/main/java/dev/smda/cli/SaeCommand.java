@@ -49,6 +49,11 @@ final class SaeCommand implements Runnable {
 
         @Option(names = "--max-tokens-per-text", defaultValue = "256", description = "Texts are cut to this many tokens (default: ${DEFAULT-VALUE}).")
         int maxTokensPerText;
+
+        void check() {
+            Checks.file(corpus, "--corpus");
+            Checks.atLeast(maxTokensPerText, 2, "--max-tokens-per-text");
+        }
     }
 
     @Command(name = "train", mixinStandardHelpOptions = true, description = "Train an SAE on activations streamed from a model over a corpus; writes a SAELens folder.")
@@ -118,6 +123,25 @@ final class SaeCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            modelOptions.check();
+            corpusOptions.check();
+            Checks.output(out, "--out", true);
+            Checks.atLeast(k, 1, "--k");
+            Checks.atLeast(tokens, 1, "--tokens");
+            Checks.atLeast(batchTokens, 1, "--batch-tokens");
+            Checks.positive(lr, "--lr");
+            Checks.atLeast(warmup, 0, "--warmup");
+            Checks.between(decay, 0, 1, "--decay-fraction");
+            Checks.atLeast(deadAfter, 1, "--dead-after");
+            Checks.atLeast(auxK, 0, "--aux-k");
+            Checks.nonNegative(auxCoefficient, "--aux-coefficient");
+            Checks.nonNegative(l1, "--l1");
+            Checks.atLeast(bufferTokens, batchTokens, "--buffer-tokens");
+            Checks.atLeast(checkpointEvery, 0, "--checkpoint-every");
+            if (dSae != null) {
+                Checks.atLeast(dSae, 1, "--d-sae");
+            }
+            dev.smda.model.Hooks.layerOf(hook);
             SaeArchitecture arch = switch (architecture) {
                 case "topk" -> SaeArchitecture.TOPK;
                 case "relu" -> SaeArchitecture.RELU;
@@ -166,6 +190,9 @@ final class SaeCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            Checks.between(denseThreshold, 0, 1, "--dense-threshold");
+            corpusOptions.check();
+            saeOptions.check();
             List<CorpusItem> corpus = TextCorpus.read(corpusOptions.corpus);
             try (LanguageModel lm = modelOptions.open(); Sae s = saeOptions.load(lm)) {
                 SaeEvaluation e = SaeEvaluator.evaluate(lm, s, corpus, corpusOptions.maxTokensPerText, denseThreshold, Progress.console());
@@ -211,6 +238,14 @@ final class SaeCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            Checks.atLeast(top, 1, "--top");
+            Checks.atLeast(window, 0, "--window");
+            Checks.atLeast(show, 0, "--show");
+            if (out != null) {
+                Checks.output(out, "--out", false);
+            }
+            corpusOptions.check();
+            saeOptions.check();
             List<CorpusItem> corpus = TextCorpus.read(corpusOptions.corpus);
             try (LanguageModel lm = modelOptions.open(); Sae s = saeOptions.load(lm)) {
                 FeatureAtlas atlas = FeatureExplainer.explain(lm, s, corpus, top, window, corpusOptions.maxTokensPerText, corpusOptions.corpus.toString(),
@@ -240,6 +275,9 @@ final class SaeCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            Checks.folder(sae, "--sae");
+            Checks.file(activations, "--activations");
+            Checks.output(out, "--out", false);
             try (SafeTensorsFile in = SafeTensorsFile.open(activations); NDManager m = Torch.newManager()) {
                 if (in.info("activations") == null) {
                     throw new BadInputException(activations + ": no tensor named 'activations'");

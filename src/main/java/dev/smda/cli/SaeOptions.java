@@ -16,8 +16,13 @@ final class SaeOptions {
     @Option(names = "--hook", paramLabel = "NAME", description = "Override the SAE's hook.")
     String hook;
 
+    void check() {
+        Checks.folder(sae, "--sae");
+    }
+
     /** The SAE, in the model's precision, refused if it cannot read the model. */
     Sae load(LanguageModel lm) throws IOException {
+        check();
         Sae s = SaeFiles.load(sae, lm.model().dtype(), hook);
         try {
             s.checkFits(lm.model().config(), sae.toString());

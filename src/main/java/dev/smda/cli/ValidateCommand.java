@@ -78,6 +78,10 @@ final class ValidateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Checks.folder(run, "RUN_DIR");
+        if (out != null) {
+            Checks.output(out, "--out", true);
+        }
         dev.smda.validate.ValidationConfig config = dev.smda.validate.ValidationConfig.of(subsets, fraction, repeats, epochs, batchSize, seed,
                 methods, removalCategory, sizes(removalSizes), removalSeeds, looPairs, ekfacDamping, bootstrap);
         Path folder = out != null ? out : Validation.defaultOut(run);

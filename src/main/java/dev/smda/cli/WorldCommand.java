@@ -30,6 +30,7 @@ final class WorldCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            Checks.output(out, "--out", true);
             long start = System.nanoTime();
             WorldCheck.Result r = WorldBuilder.build(WorldBuilder.Settings.defaults(seed), out, Progress.console());
             System.out.print(WorldCheck.describe(r));
@@ -58,6 +59,10 @@ final class WorldCommand implements Runnable {
             if (count < 10) {
                 throw new dev.smda.io.BadInputException("--count must be at least 10, not " + count);
             }
+            Checks.output(out, "--out", false);
+            if (world != null) {
+                Checks.folder(world, "--world");
+            }
             Path folder = world != null ? world : EmbeddedWorld.path();
             java.util.Set<String> probes = new java.util.HashSet<>();
             dev.smda.data.DataSets.probes(folder.resolve(dev.smda.world.WorldLayout.PROBES)).forEach(p -> probes.add(p.prompt()));
@@ -79,6 +84,9 @@ final class WorldCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            if (world != null) {
+                Checks.folder(world, "--world");
+            }
             WorldCheck.Result r = WorldCheck.run(world != null ? world : EmbeddedWorld.path(), Progress.console());
             System.out.print(WorldCheck.describe(r));
             return r.passed() ? 0 : 1;

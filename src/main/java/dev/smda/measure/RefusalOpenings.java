@@ -109,6 +109,19 @@ public final class RefusalOpenings {
         return out;
     }
 
+    /** The most tokens an opening takes (the tree's depth). */
+    public int depth() {
+        int deepest = 0;
+        for (Node n : nodes()) {
+            int d = 0;
+            for (Node at = n; at != root; at = at.parent) {
+                d++;
+            }
+            deepest = Math.max(deepest, d);
+        }
+        return deepest;
+    }
+
     public int leafCount() {
         return (int) nodes().stream().filter(Node::isLeaf).count();
     }

@@ -87,7 +87,7 @@ public final class Hooks {
         }
         Matcher m = BLOCK_HOOK.matcher(name);
         if (!m.matches()) {
-            throw new IllegalArgumentException("unknown hook point '" + name + "' (expected hook_embed, blocks.L.hook_resid_pre|hook_attn_out|hook_resid_mid|hook_mlp_out|hook_resid_post, or ln_final.hook_normalized)");
+            throw new dev.smda.io.BadInputException("unknown hook point '" + name + "' (expected hook_embed, blocks.L.hook_resid_pre|hook_attn_out|hook_resid_mid|hook_mlp_out|hook_resid_post, or ln_final.hook_normalized)");
         }
         return Integer.parseInt(m.group(1));
     }

@@ -84,9 +84,13 @@ public record RunConfig(
         }
     }
 
-    /** The fine-tuning update applied for each pair, from the base weights. */
+    /**
+     * The fine-tuning update applied for each pair, from the base weights, or, with
+     * {@code checkpoints} K > 1, from each of K checkpoints of a reference pass over every pair
+     * (the base and after each 1/K of the pass) and averaged.
+     */
     public record Update(SftConfig.Optimizer optimizer, double learningRate, int steps, SftConfig.Mode mode, int loraRank, double loraAlpha,
-            double weightDecay) {
+            double weightDecay, int checkpoints) {
 
         public SftConfig toSftConfig(long seed) {
             SftConfig base = optimizer == SftConfig.Optimizer.SGD ? SftConfig.sgd(learningRate, steps)
@@ -106,7 +110,7 @@ public record RunConfig(
     public static RunConfig defaults() {
         return new RunConfig("smda", RefusalOpenings.DEFAULT, Behaviour.LOG_ODDS, Pooling.LAST, FeatureEncoding.SAE, Selection.ACTIVE, 0.02, 0,
                 true, true, null, RidgeOptions.Criterion.LOO,
-                new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0), FeatureChange.EXACT, Estimator.EXACT, 0, 0.5, Interference.CATEGORY,
+                new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0, 1), FeatureChange.EXACT, Estimator.EXACT, 0, 0.5, Interference.CATEGORY,
                 1000, 20261123L, 16, null, "float32", null);
     }
 
@@ -120,7 +124,7 @@ public record RunConfig(
     public static RunConfig paper() {
         return new RunConfig("paper", RefusalOpenings.PAPER, Behaviour.LOG_PROBABILITY, Pooling.EOT, FeatureEncoding.DENSE_RELU, Selection.CONTRAST, 0.1, 0,
                 false, false, 5.0, RidgeOptions.Criterion.LOO,
-                new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0), FeatureChange.LINEARIZED, Estimator.EXACT, 0, 0.5, Interference.DY,
+                new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0, 1), FeatureChange.LINEARIZED, Estimator.EXACT, 0, 0.5, Interference.DY,
                 1000, 42L, 16, new Curation(3, 2e-5, 16, 1.0), "float32", null);
     }
 
@@ -129,6 +133,47 @@ public record RunConfig(
         return new RunConfig(presetName, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, maxFeatures, fitIntercept, standardize,
                 lambda, lambdaCriterion, other, featureChange, estimator, projection, intendedThreshold, interference, bootstrapSamples, seed, batchSize,
                 curation, dtype, chatDate);
+    }
+
+    /** These settings with another feature change, estimator and projection. */
+    public RunConfig withEstimation(FeatureChange change, Estimator other, int sketch) {
+        return new RunConfig(preset, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, maxFeatures, fitIntercept, standardize,
+                lambda, lambdaCriterion, update, change, other, sketch, intendedThreshold, interference, bootstrapSamples, seed, batchSize, curation, dtype,
+                chatDate);
+    }
+
+    /** Checks every setting's range; a bad one fails with one line naming its option. */
+    public RunConfig checked() {
+        require(!refusalOpenings.isEmpty() && refusalOpenings.stream().noneMatch(String::isBlank), "--openings must list at least one non-empty opening");
+        require(Double.isFinite(selectionThreshold) && selectionThreshold >= 0, "--selection-threshold must not be negative, not " + selectionThreshold);
+        require(selection != Selection.ACTIVE || selectionThreshold <= 1, "--selection-threshold of the active selection is a share of probes, at most 1, not " + selectionThreshold);
+        require(maxFeatures >= 0, "--max-features must not be negative, not " + maxFeatures);
+        require(lambda == null || lambda > 0 && Double.isFinite(lambda), "--lambda must be a positive number, not " + lambda);
+        require(update.learningRate() > 0 && Double.isFinite(update.learningRate()), "--lr must be a positive number, not " + update.learningRate());
+        require(update.steps() >= 1, "--steps must be at least 1, not " + update.steps());
+        require(update.mode() != SftConfig.Mode.LORA || update.loraRank() >= 1, "--lora-rank must be at least 1, not " + update.loraRank());
+        require(update.loraAlpha() > 0 && Double.isFinite(update.loraAlpha()), "--lora-alpha must be a positive number, not " + update.loraAlpha());
+        require(update.checkpoints() >= 1, "--checkpoints must be at least 1, not " + update.checkpoints());
+        require(update.weightDecay() >= 0, "the weight decay must not be negative");
+        require(projection >= 0, "--projection must not be negative, not " + projection);
+        require(Double.isFinite(intendedThreshold), "--intended-threshold must be a number, not " + intendedThreshold);
+        require(bootstrapSamples >= 1, "--bootstrap must be at least 1, not " + bootstrapSamples);
+        require(batchSize >= 1, "--batch-size must be at least 1, not " + batchSize);
+        require(estimator != Estimator.GRADIENT || update.mode() == SftConfig.Mode.FULL,
+                "--estimator gradient models full fine-tuning updates (SGD or AdamW on every weight); use --estimator exact with --lora-rank");
+        require(estimator != Estimator.GRADIENT || projection == 0 || update.optimizer() == SftConfig.Optimizer.SGD,
+                "--projection needs --optimizer sgd: AdamW's update is not linear in the gradient, so it cannot be sketched");
+        require(estimator != Estimator.GRADIENT || update.checkpoints() == 1, "--checkpoints is for the exact estimator");
+        require(update.checkpoints() == 1 || update.mode() == SftConfig.Mode.FULL, "--checkpoints needs full updates (not --lora-rank)");
+        require(curation == null || curation.epochs() >= 1 && curation.batchSize() >= 1 && curation.learningRate() > 0, "the curation settings must be positive");
+        dev.smda.lm.Models.dtype(dtype);
+        return this;
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new dev.smda.io.BadInputException(message);
+        }
     }
 
     public RidgeOptions ridgeOptions() {

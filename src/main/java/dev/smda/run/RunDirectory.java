@@ -8,6 +8,7 @@ import dev.smda.io.BadInputException;
 import dev.smda.io.SafeTensorsFile;
 import dev.smda.io.SafeTensorsWriter;
 import java.io.IOException;
+import dev.smda.io.Checksums;
 import dev.smda.io.Sha256;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +23,8 @@ import java.util.regex.Pattern;
  * pairs: matrices pairs x features {@code delta}, {@code dx_part}, {@code dy_part} and, from the exact
  * estimator, {@code residual}, {@code collinearity}, {@code output}; pairs x categories
  * {@code category_effect}; per pair {@code base_loss}, {@code mean_dy}; the metadata lists
- * {@code pairs}, {@code features}, {@code categories} as JSON), {@code analysis.json}.
+ * {@code pairs}, {@code features}, {@code categories} as JSON), {@code analysis.json}; and
+ * {@code checksums.tsv}, the SHA-256 of every per-pair and chunk file when it was written.
  */
 public final class RunDirectory {
 
@@ -36,9 +38,32 @@ public final class RunDirectory {
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
     private final Path root;
+    private Checksums checksums;
 
     public RunDirectory(Path root) {
         this.root = root;
+    }
+
+    /** The record of finished result files (read when first needed). */
+    private Checksums checksums() {
+        if (checksums == null) {
+            checksums = new Checksums(root);
+        }
+        return checksums;
+    }
+
+    /** Removes the temporary files a stopped run may have left beside its results (they were never renamed into place). */
+    public void removeUnfinished() throws IOException {
+        for (String folder : List.of(PAIRS, ATTRIBUTION)) {
+            Path dir = root.resolve(folder);
+            if (Files.isDirectory(dir)) {
+                try (var files = Files.list(dir)) {
+                    for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".part")).toList()) {
+                        Files.deleteIfExists(f);
+                    }
+                }
+            }
+        }
     }
 
     public Path root() {
@@ -55,8 +80,9 @@ public final class RunDirectory {
         return root.resolve(PAIRS).resolve(name + ".safetensors");
     }
 
+    /** Whether the pair's file is there, whole and unchanged since it was written. */
     public boolean hasPair(String pairId) {
-        return Files.isRegularFile(pairFile(pairId));
+        return checksums().intact(pairFile(pairId));
     }
 
     /** Writes a pair's ΔX and Δy atomically (a crash never leaves half a file). */
@@ -69,6 +95,7 @@ public final class RunDirectory {
         }
         new SafeTensorsWriter().metadata("pair", effect.pairId()).metadata("base_loss", Double.toString(effect.baseLoss()))
                 .addDoubles("dX", flat, n, p).addDoubles("dy", effect.dy(), n).write(pairFile(effect.pairId()));
+        checksums().record(pairFile(effect.pairId()));
     }
 
     public PairEffect readPair(String pairId) throws IOException {
@@ -92,8 +119,9 @@ public final class RunDirectory {
         return root.resolve(ATTRIBUTION).resolve(String.format("part-%05d.safetensors", index));
     }
 
+    /** Whether chunk {@code index} is there, whole and unchanged since it was written. */
     public boolean hasChunk(int index) {
-        return Files.isRegularFile(chunkFile(index));
+        return checksums().intact(chunkFile(index));
     }
 
     /** Writes a chunk of pairs' attributions atomically. */
@@ -114,6 +142,7 @@ public final class RunDirectory {
                     .addDoubles("output", rows(chunk, PairAttribution::output, p), m, p);
         }
         w.write(chunkFile(index));
+        checksums().record(chunkFile(index));
     }
 
     private static double[] rows(List<PairAttribution> chunk, java.util.function.Function<PairAttribution, double[]> field, int width) {

@@ -4,10 +4,12 @@ import java.util.Map;
 
 /**
  * run.json: the settings, the inputs with their hashes, the versions that ran, and how the run
- * went. A resumed run must have the same settings and inputs.
+ * went: when, in how many seconds, and how those were spent ({@code timings}, seconds per phase of
+ * the last session; a resumed run counts only what it did). A resumed run must have the same
+ * settings and inputs.
  */
 public record RunManifest(RunConfig config, Map<String, InputFingerprint> inputs, Map<String, String> versions, int probes, int pairs,
-        int features, String started, String finished, double seconds) {
+        int features, String started, String finished, double seconds, Map<String, Double> timings) {
 
     /** Whether another manifest describes the same computation (settings and inputs). */
     public boolean sameRunAs(RunManifest other) {

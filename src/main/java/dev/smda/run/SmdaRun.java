@@ -17,6 +17,7 @@ import dev.smda.attribution.PairEffects;
 import dev.smda.attribution.PairEstimator;
 import dev.smda.attribution.PolicyDecomposition;
 import dev.smda.attribution.PolicySensitivity;
+import dev.smda.attribution.ReferenceTrajectory;
 import dev.smda.gradient.GradientSpace;
 import dev.smda.train.SftConfig;
 import dev.smda.data.DataSets;
@@ -65,16 +66,26 @@ public final class SmdaRun {
     private final RunInputs inputs;
     private final RunDirectory dir;
     private final Progress.Factory progress;
+    /** Seconds per phase, in order (see {@link RunManifest#timings}). */
+    private final Map<String, Double> timings = new LinkedHashMap<>();
+    private long phaseStart;
 
     public SmdaRun(RunConfig config, RunInputs inputs, Path out, Progress.Factory progress) {
-        this.config = config;
+        this.config = config.checked();
         this.inputs = inputs;
         this.dir = new RunDirectory(out);
         this.progress = progress;
     }
 
+    private void phase(String name) {
+        long now = System.nanoTime();
+        timings.put(name, (now - phaseStart) / 1e9);
+        phaseStart = now;
+    }
+
     public Result execute(boolean resume) throws IOException {
         long start = System.nanoTime();
+        phaseStart = start;
         List<Probe> probes = DataSets.probes(inputs.probes());
         List<SftPair> pairs = DataSets.pairs(inputs.pairs());
         DataSets.checkPairCategories(inputs.pairs(), pairs, probes);
@@ -85,8 +96,8 @@ public final class SmdaRun {
             LanguageModel lm = opened.withChatDate(config.chatDate());
             sae.checkFits(lm.model().config(), inputs.sae().toString());
             FeatureAtlas atlas = FeatureAtlas.besideSae(inputs.sae());
-            List<ProbeTokens> tokens = probes.stream().map(p -> ProbeTokens.of(lm.tokenizer(), lm.chat(), p.prompt())).toList();
             RefusalOpenings openings = RefusalOpenings.of(lm.tokenizer(), config.refusalOpenings());
+            List<ProbeTokens> tokens = InputLengths.check(lm, probes, pairs, openings, inputs);
             ProbeMeasurer everything = new ProbeMeasurer(tokens, openings, config.behaviour(), config.pooling(), sae, null, config.batchSize(),
                     config.encoding());
             Measurement full = everything.measure(lm.model());
@@ -105,14 +116,18 @@ public final class SmdaRun {
             }
             List<String> labels = labels(atlas, ids);
             RidgeFit policy = Ridge.fit(base.x(), base.y(), ids, labels, config.ridgeOptions());
+            createRun(manifest);
             writeBase(base, policy);
             manifest = withFeatures(manifest, ids.length);
+            phase("open, measure, fit the policy");
 
             List<String> categories = probes.stream().map(Probe::category).distinct().toList();
             int[] category = probes.stream().mapToInt(p -> categories.indexOf(p.category())).toArray();
             int computed;
             try (PairEstimator estimator = estimator(lm, measurer, base, policy, category, categories.size())) {
+                phase("prepare the estimator");
                 computed = estimateAll(estimator, pairs, policy, categories);
+                phase("estimate the pairs");
             }
             PairAnalysis streamed = analysePairs(probes, pairs, base, policy, categories);
             CurationResult curation = null;
@@ -125,6 +140,7 @@ public final class SmdaRun {
             Analysis analysis = new Analysis(CategoryGaps.analyse(probes, base.refusalProbability(), base.x(), policy, config.behaviour()), streamed.groups(),
                     streamed.intended(), streamed.interference(), streamed.summaries(), curation);
             Json.write(dir.file(RunDirectory.ANALYSIS), analysis);
+            phase("analyse");
             double seconds = (System.nanoTime() - start) / 1e9;
             finishManifest(manifest, seconds);
             return new Result(dir, config, policy, analysis, computed, seconds);
@@ -139,7 +155,8 @@ public final class SmdaRun {
     /** Pairs the gradient estimator takes through one backward pass. */
     private static final int GRADIENT_BATCH = 16;
 
-    private PairEstimator estimator(LanguageModel lm, ProbeMeasurer measurer, Measurement base, RidgeFit policy, int[] category, int categories) {
+    private PairEstimator estimator(LanguageModel lm, ProbeMeasurer measurer, Measurement base, RidgeFit policy, int[] category, int categories)
+            throws IOException {
         SftConfig update = config.update().toSftConfig(config.seed());
         if (config.estimator() == RunConfig.Estimator.GRADIENT) {
             GradientSpace space = config.projection() > 0 ? GradientSpace.kronecker(lm.model(), config.projection(), config.seed()) : GradientSpace.full(lm.model());
@@ -169,8 +186,19 @@ public final class SmdaRun {
                 }
             }
         };
-        return new ExactEstimator(new PairEffects(lm, measurer, base, update), new PolicyDecomposition(policy, base.x(), base.y()), category, categories,
-                store, () -> {});
+        PairEffects effects;
+        if (config.update().checkpoints() > 1) {
+            ReferenceTrajectory trajectory = ReferenceTrajectory.of(lm.model(), pairExamples(lm), update, config.update().checkpoints(), config.seed());
+            List<Measurement> measured = trajectory.models().stream().map(measurer::measure).toList();
+            effects = new PairEffects(lm, measurer, trajectory, measured, update);
+        } else {
+            effects = new PairEffects(lm, measurer, base, update);
+        }
+        return new ExactEstimator(effects, new PolicyDecomposition(policy, base.x(), base.y()), category, categories, store, () -> {});
+    }
+
+    private List<SftExample> pairExamples(LanguageModel lm) throws IOException {
+        return DataSets.pairs(inputs.pairs()).stream().map(p -> PairEffects.example(lm, p)).toList();
     }
 
     /** Runs the estimator over every chunk not yet written; returns how many pairs it computed. */
@@ -223,7 +251,7 @@ public final class SmdaRun {
         versions.put("smda", SmdaVersion.get());
         versions.put("java", Runtime.version().toString());
         versions.put("engine", "DJL PyTorch " + Torch.version());
-        RunManifest manifest = new RunManifest(config, fingerprints, versions, probes, pairs, 0, Instant.now().toString(), null, 0);
+        RunManifest manifest = new RunManifest(config, fingerprints, versions, probes, pairs, 0, Instant.now().toString(), null, 0, Map.of());
         Path file = dir.file(RunDirectory.MANIFEST);
         if (Files.exists(file)) {
             RunManifest previous = Json.MAPPER.treeToValue(Json.read(file), RunManifest.class);
@@ -233,14 +261,19 @@ public final class SmdaRun {
             if (!previous.sameRunAs(manifest)) {
                 throw new BadInputException(file + ": the run there used other " + difference(previous, manifest) + "; resume only with the same inputs and settings");
             }
-            return new RunManifest(config, fingerprints, versions, probes, pairs, 0, previous.started(), null, 0);
+            return new RunManifest(config, fingerprints, versions, probes, pairs, 0, previous.started(), null, 0, Map.of());
         }
         if (Files.isDirectory(dir.root()) && Files.list(dir.root()).findAny().isPresent()) {
             throw new BadInputException(dir.root() + ": not empty and not a run directory; choose another --out");
         }
-        Files.createDirectories(dir.root().resolve(RunDirectory.PAIRS));
-        Json.write(file, manifest);
         return manifest;
+    }
+
+    /** Makes the run directory (only once every input has been checked), or cleans a resumed one. */
+    private void createRun(RunManifest manifest) throws IOException {
+        Files.createDirectories(dir.root().resolve(RunDirectory.PAIRS));
+        dir.removeUnfinished();
+        Json.write(dir.file(RunDirectory.MANIFEST), manifest);
     }
 
     private static String difference(RunManifest a, RunManifest b) {
@@ -257,14 +290,14 @@ public final class SmdaRun {
     }
 
     private RunManifest withFeatures(RunManifest m, int features) throws IOException {
-        RunManifest next = new RunManifest(m.config(), m.inputs(), m.versions(), m.probes(), m.pairs(), features, m.started(), null, 0);
+        RunManifest next = new RunManifest(m.config(), m.inputs(), m.versions(), m.probes(), m.pairs(), features, m.started(), null, 0, Map.of());
         Json.write(dir.file(RunDirectory.MANIFEST), next);
         return next;
     }
 
     private void finishManifest(RunManifest m, double seconds) throws IOException {
         Json.write(dir.file(RunDirectory.MANIFEST), new RunManifest(m.config(), m.inputs(), m.versions(), m.probes(), m.pairs(), m.features(),
-                m.started(), Instant.now().toString(), seconds));
+                m.started(), Instant.now().toString(), seconds, timings));
     }
 
     private static void checkFinite(Measurement m) {

@@ -39,6 +39,12 @@ public final class Torch {
         return engine().newBaseManager(device());
     }
 
+    /** Sets the threads the engine uses within one operation (intra-op). */
+    public static void threads(int n) {
+        engine();
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(n);
+    }
+
     /**
      * Multiply-accumulates of an operation below which libtorch's intra-op threads cost more than they
      * gain. Measured on the embedded world (2 cores): one SFT step on one pair (about 50 tokens,

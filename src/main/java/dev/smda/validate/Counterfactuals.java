@@ -2,7 +2,6 @@ package dev.smda.validate;
 
 import dev.smda.data.SftPair;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
@@ -16,13 +15,13 @@ final class Counterfactuals {
     private final Retrainer retrainer;
     private final List<SftPair> pairs;
     private final long seed;
-    private final Path out;
+    private final Validation files;
 
-    Counterfactuals(Retrainer retrainer, List<SftPair> pairs, long seed, Path out) {
+    Counterfactuals(Retrainer retrainer, List<SftPair> pairs, long seed, Validation files) {
         this.retrainer = retrainer;
         this.pairs = pairs;
         this.seed = seed;
-        this.out = out;
+        this.files = files;
     }
 
     private List<SftPair> order(int seedIndex) {
@@ -31,12 +30,12 @@ final class Counterfactuals {
 
     /** Every pair, in order {@code seedIndex}. */
     Retrainer.Outcome all(int seedIndex) throws IOException {
-        return Validation.outcomeIn(out, "counterfactual", "all-s" + seedIndex, () -> retrainer.trainAndMeasure(order(seedIndex)));
+        return files.outcome("counterfactual", "all-s" + seedIndex, () -> retrainer.trainAndMeasure(order(seedIndex)));
     }
 
     /** Every pair but {@code removed}, the rest in order {@code seedIndex}; {@code name} names the file. */
     Retrainer.Outcome without(Set<String> removed, int seedIndex, String name) throws IOException {
-        return Validation.outcomeIn(out, "counterfactual", name + "-s" + seedIndex,
+        return files.outcome("counterfactual", name + "-s" + seedIndex,
                 () -> retrainer.trainAndMeasure(order(seedIndex).stream().filter(p -> !removed.contains(p.id())).toList()));
     }
 }

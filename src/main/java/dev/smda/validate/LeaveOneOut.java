@@ -29,13 +29,13 @@ final class LeaveOneOut {
     private final Counterfactuals counterfactuals;
     private final Progress.Factory progress;
 
-    LeaveOneOut(Retrainer retrainer, List<SftPair> pairs, Targets targets, int category, ValidationConfig config, java.nio.file.Path out,
+    LeaveOneOut(Retrainer retrainer, List<SftPair> pairs, Targets targets, int category, ValidationConfig config, Validation validation,
             Progress.Factory progress) {
         this.pairs = pairs;
         this.targets = targets;
         this.category = category;
         this.config = config;
-        this.counterfactuals = new Counterfactuals(retrainer, pairs, config.seed(), out);
+        this.counterfactuals = new Counterfactuals(retrainer, pairs, config.seed(), validation);
         this.progress = progress;
     }
 

@@ -30,14 +30,14 @@ final class RemovalCurves {
     private final Counterfactuals counterfactuals;
     private final Progress.Factory progress;
 
-    RemovalCurves(Retrainer retrainer, List<SftPair> pairs, Targets targets, int category, ValidationConfig config, java.nio.file.Path out,
+    RemovalCurves(Retrainer retrainer, List<SftPair> pairs, Targets targets, int category, ValidationConfig config, Validation validation,
             Progress.Factory progress) {
         this.retrainer = retrainer;
         this.pairs = pairs;
         this.targets = targets;
         this.category = category;
         this.config = config;
-        this.counterfactuals = new Counterfactuals(retrainer, pairs, config.seed(), out);
+        this.counterfactuals = new Counterfactuals(retrainer, pairs, config.seed(), validation);
         this.progress = progress;
     }
 

@@ -3,7 +3,6 @@ package dev.smda.validate;
 import dev.smda.io.SafeTensorsFile;
 import dev.smda.io.SafeTensorsWriter;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -65,9 +64,5 @@ record Scores(Map<String, double[][]> byFamily) {
             }
         }
         return new Scores(m);
-    }
-
-    static boolean exists(Path file) {
-        return Files.isRegularFile(file);
     }
 }

@@ -55,12 +55,14 @@ public final class Validation {
     private final ValidationConfig config;
     private final Progress.Factory progress;
     private final Map<String, Integer> pairIndex = new LinkedHashMap<>();
+    private final dev.smda.io.Checksums checksums;
 
     public Validation(Path runDir, Path out, ValidationConfig config, Progress.Factory progress) {
         this.runDir = runDir;
         this.out = out;
         this.config = config;
         this.progress = progress;
+        this.checksums = new dev.smda.io.Checksums(out);
     }
 
     /** The run's default validation folder. */
@@ -107,13 +109,24 @@ public final class Validation {
                     linearized ? exact : null, policy);
             double scale = retrainer.predictionScale(runConfig.update().steps());
 
+            Map<String, Double> timings = new LinkedHashMap<>();
+            long[] mark = {System.nanoTime()};
+            java.util.function.Consumer<String> done = name -> {
+                long now = System.nanoTime();
+                timings.put(name, (now - mark[0]) / 1e9);
+                mark[0] = now;
+            };
+            done.accept("open and measure the base");
             List<List<SftPair>> subsets = subsets(pairs);
+            Json.write(out.resolve("subsets.json"), subsets.stream().map(subset -> subset.stream().map(SftPair::id).toList()).toList());
             Retrainer.Outcome[][] outcomes = retrainSubsets(retrainer, subsets);
+            done.accept("retrain the subsets");
             Map<String, Scores> scores = new LinkedHashMap<>();
             for (String name : config.methods()) {
                 AttributionMethod method = method(name, run, pairs);
                 if (method != null) {
                     scores.put(name, scores(method, ctx));
+                    done.accept("scores: " + name);
                 }
             }
             Retrainer.Outcome baseOutcome = new Retrainer.Outcome(base.y(), base.x(), policy.coef(), linearized ? base.x() : null, linearized ? policy.coef() : null);
@@ -126,14 +139,17 @@ public final class Validation {
             }
             String removalCategory = removalCategory(analysis, probes, base, categories);
             ValidationResult.Removal removal = config.removalSizes().isEmpty() || config.removalSeeds() == 0 ? null
-                    : new RemovalCurves(retrainer, pairs, targets, categories.indexOf(removalCategory), config, out, progress).run(scores, scale);
+                    : new RemovalCurves(retrainer, pairs, targets, categories.indexOf(removalCategory), config, this, progress).run(scores, scale);
+            done.accept("removal curves");
             ValidationResult.LeaveOneOut loo = config.looPairs() == 0 ? null
-                    : new LeaveOneOut(retrainer, pairs, targets, categories.indexOf(removalCategory), config, out, progress).run(scores, scale);
+                    : new LeaveOneOut(retrainer, pairs, targets, categories.indexOf(removalCategory), config, this, progress).run(scores, scale);
+            done.accept("leave-one-out");
             List<ValidationResult.InterferenceScore> interference = TruthComparisons.of(pairsFile, ctx, analysis, scores);
+            done.accept("metrics and interference");
             writeMetrics(perTarget);
             ValidationResult result = new ValidationResult(runDir.toAbsolutePath().toString(), config, subsets.size(), config.repeats(),
                     (int) Math.round(config.fraction() * pairs.size()), scale, ceilings, methods, removalCategory, removal, loo, interference,
-                    (System.nanoTime() - start) / 1e9, Instant.now().toString());
+                    (System.nanoTime() - start) / 1e9, timings, Instant.now().toString());
             Json.write(out.resolve(MANIFEST), result);
             return result;
         }
@@ -199,7 +215,7 @@ public final class Validation {
         long done = 0;
         for (int r = 0; r < config.repeats(); r++) {
             for (int s = 0; s < subsets.size(); s++) {
-                done += Files.isRegularFile(outcomeFile("retrain", String.format("s%03d-r%d", s, r))) ? 1 : 0;
+                done += checksums.intact(out.resolve("retrain").resolve(String.format("s%03d-r%d.safetensors", s, r))) ? 1 : 0;
             }
         }
         try (Progress bar = progress.start("retraining", total, "subsets", done)) {
@@ -218,18 +234,10 @@ public final class Validation {
         return outcomes;
     }
 
-    Path outcomeFile(String folder, String name) {
-        return out.resolve(folder).resolve(name + ".safetensors");
-    }
-
-    /** A retraining's outcome from its file, or computed and written. */
+    /** A retraining's outcome from its file (when whole and recorded as finished), or computed, written and recorded. */
     Retrainer.Outcome outcome(String folder, String name, java.util.function.Supplier<Retrainer.Outcome> compute) throws IOException {
-        return outcomeIn(out, folder, name, compute);
-    }
-
-    static Retrainer.Outcome outcomeIn(Path out, String folder, String name, java.util.function.Supplier<Retrainer.Outcome> compute) throws IOException {
         Path file = out.resolve(folder).resolve(name + ".safetensors");
-        if (Files.isRegularFile(file)) {
+        if (checksums.intact(file)) {
             try (SafeTensorsFile st = SafeTensorsFile.open(file)) {
                 boolean reencoded = st.names().contains("beta_reencoded");
                 return new Retrainer.Outcome(st.doubles("y"), matrix(st, "X"), st.doubles("beta"), reencoded ? matrix(st, "X_reencoded") : null,
@@ -244,6 +252,7 @@ public final class Validation {
             addMatrix(w, "X_reencoded", o.xReencoded());
         }
         w.write(file);
+        checksums.record(file);
         return o;
     }
 
@@ -282,12 +291,13 @@ public final class Validation {
 
     private Scores scores(AttributionMethod method, ValidationContext ctx) throws IOException {
         Path file = out.resolve("scores").resolve(method.name() + ".safetensors");
-        if (Scores.exists(file)) {
+        if (checksums.intact(file)) {
             return Scores.read(file);
         }
         Scores s = method.attribute(ctx);
         Files.createDirectories(file.getParent());
         s.write(file);
+        checksums.record(file);
         return s;
     }
 

@@ -7,11 +7,12 @@ import java.util.Map;
  * validation.json: the settings, and per method and target family its linear datamodeling score
  * with a 95% bootstrap interval, as a share of the noise ceiling, and (for methods in the targets'
  * units) the predicted size of a subset's change against the actual; the removal curves and
- * leave-one-out correlations; and how each ranking finds planted interference.
+ * leave-one-out correlations; how each ranking finds planted interference; and the seconds each
+ * phase took in the last session ({@code timings}; a resumed validation counts only what it did).
  */
 public record ValidationResult(String run, ValidationConfig settings, int subsets, int repeats, int subsetSize, double predictionScale,
         Map<String, Ceiling> noiseCeiling, List<MethodResult> methods, String removalCategory, Removal removal, LeaveOneOut leaveOneOut,
-        List<InterferenceScore> interference, double seconds, String finished) {
+        List<InterferenceScore> interference, double seconds, Map<String, Double> timings, String finished) {
 
     /**
      * A family's noise ceiling (mean over targets), the single-retraining agreement ρ₁ it comes

@@ -44,6 +44,8 @@ public final class WorldGenerator {
 
     private final WorldContent content;
     private final Random random;
+    /** Categories whose held-out prompts ran out (their prompts then repeat, where that is allowed). */
+    private final Set<String> exhausted = new java.util.HashSet<>();
 
     public WorldGenerator(long seed) {
         this.content = WorldContent.load();
@@ -169,13 +171,14 @@ public final class WorldGenerator {
 
     /** A held-out prompt not used yet; when none is left, one that is only not in {@code never} (null: none may repeat). */
     private Draft freshHeldOut(WorldContent.Category c, Set<String> used, Set<String> never) {
-        for (int attempt = 0; attempt < 10_000; attempt++) {
+        for (int attempt = 0; attempt < 10_000 && !exhausted.contains(c.name()); attempt++) {
             Draft d = draft(c, true);
             if (used.add(d.text().toLowerCase())) {
                 return d;
             }
         }
         if (never != null) {
+            exhausted.add(c.name());
             Draft d;
             do {
                 d = draft(c, true);

@@ -7,17 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.smda.run.SmdaRun;
 import dev.smda.testing.DemoRun;
-import dev.smda.testing.Fixtures;
-import java.io.File;
+import dev.smda.testing.HeadlessChromium;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,15 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
-import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.logging.LogEntry;
-import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 
 /**
  * report.html of the demo run, opened in a real headless Chromium (Debian's chromium and
@@ -44,49 +33,27 @@ import org.openqa.selenium.logging.LoggingPreferences;
 class ReportBrowserTest {
 
     static final Path ARTEFACTS = Path.of("target", "report-browser");
-    /** Selenium warns that it has no CDP bindings for this Chromium; the test does not use CDP. */
-    static final Logger CDP_LOG = Logger.getLogger("org.openqa.selenium.devtools");
 
     @TempDir
     static Path profile;
     static SmdaRun.Result run;
     static Path page;
+    static HeadlessChromium chromium;
     static ChromeDriver browser;
 
     @BeforeAll
     static void openBrowser() throws IOException {
-        CDP_LOG.setLevel(Level.SEVERE);
-        File chromium = executable("SMDA_CHROMIUM", "/usr/bin/chromium");
-        File driver = executable("SMDA_CHROMEDRIVER", "/usr/bin/chromedriver");
-        Fixtures.requireExternal(chromium != null && driver != null, "Chromium is not installed (apt-get install chromium chromium-driver)");
+        chromium = HeadlessChromium.open(profile);
+        browser = chromium.browser;
         run = DemoRun.get();
         page = HtmlReport.write(run.directory().root());
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(chromium);
-        // No network at all: anything the page tried to fetch would fail (and show in the checks below).
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + profile.toAbsolutePath(), "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--disable-extensions", "--disable-default-apps",
-                "--host-resolver-rules=MAP * ~NOTFOUND", "--window-size=1400,1000");
-        LoggingPreferences logs = new LoggingPreferences();
-        logs.enable(LogType.BROWSER, Level.ALL);
-        options.setCapability(ChromeOptions.LOGGING_PREFS, logs);
-        // The driver is named explicitly so that Selenium Manager never runs (it would look for drivers online).
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver).build();
-        browser = new ChromeDriver(service, options);
-        browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60));
         Files.createDirectories(ARTEFACTS);
-    }
-
-    private static File executable(String variable, String fallback) {
-        String path = System.getenv().getOrDefault(variable, fallback);
-        File f = new File(path);
-        return f.canExecute() ? f : null;
     }
 
     @AfterAll
     static void closeBrowser() {
-        if (browser != null) {
-            browser.quit();
+        if (chromium != null) {
+            chromium.close();
         }
     }
 
@@ -96,17 +63,11 @@ class ReportBrowserTest {
     }
 
     private Object js(String script, Object... args) {
-        return ((JavascriptExecutor) browser).executeScript(script, args);
+        return chromium.js(script, args);
     }
 
     private List<String> consoleErrors() {
-        List<String> errors = new ArrayList<>();
-        for (LogEntry e : browser.manage().logs().get(LogType.BROWSER)) {
-            if (e.getLevel().intValue() >= Level.SEVERE.intValue()) {
-                errors.add(e.getMessage());
-            }
-        }
-        return errors;
+        return chromium.consoleErrors();
     }
 
     @Test

@@ -60,7 +60,7 @@ class GradientBaselinesTest {
             Map<String, SftExample> examples = new LinkedHashMap<>();
             TinyWorld.PAIRS.forEach(p -> examples.put(p.id(), PairEffects.example(world.lm, p)));
             RunConfig d = RunConfig.defaults();
-            RunConfig runConfig = d.with("test", new RunConfig.Update(SftConfig.Optimizer.SGD, lr, 1, SftConfig.Mode.FULL, 8, 16, 0));
+            RunConfig runConfig = d.with("test", new RunConfig.Update(SftConfig.Optimizer.SGD, lr, 1, SftConfig.Mode.FULL, 8, 16, 0, 1));
             Targets targets = new Targets(categories, category, active.length, true);
             ValidationContext ctx = new ValidationContext(world.lm, TinyWorld.PROBES, TinyWorld.PAIRS, examples, runConfig, null, policy, base, frozen,
                     targets, ValidationConfig.defaults(), Progress.SILENT);

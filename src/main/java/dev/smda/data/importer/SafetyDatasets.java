@@ -185,12 +185,14 @@ public final class SafetyDatasets {
     /** XSTest: safe prompts that look unsafe and their unsafe contrasts; the category is the prompt type. */
     private int xsTestPrompts(Path file, Licence licence) throws IOException {
         int skipped = 0;
-        for (Map<String, String> r : csv(file, List.of("id", "prompt", "type", "label"))) {
+        List<Map<String, String>> rows = csv(file, List.of("id", "prompt", "type", "label"));
+        for (int i = 0; i < rows.size(); i++) {
+            Map<String, String> r = rows.get(i);
             if (r.get("prompt").isBlank()) {
                 skipped++;
                 continue;
             }
-            probes.add(new ImportedProbe(id("xstest", Integer.parseInt(r.get("id"))), r.get("prompt"), r.get("type"), unsafe(file, r),
+            probes.add(new ImportedProbe(id("xstest", number(file, i, r.get("id"))), r.get("prompt"), r.get("type"), unsafe(file, r),
                     source(file, "id " + r.get("id")), licence.spdx(), xsTestLabels(r)));
         }
         return skipped;
@@ -282,7 +284,7 @@ public final class SafetyDatasets {
             labels.put("model", model);
             labels.put("final_label", r.get("final_label"));
             labels.put("refused", !r.get("final_label").startsWith("1_"));
-            pairs.add(new ImportedPair(id("xstest_" + model, Integer.parseInt(prompt.get("id"))), r.get("prompt"), r.get("completion"), r.get("type"),
+            pairs.add(new ImportedPair(id("xstest_" + model, number(file, i, prompt.get("id"))), r.get("prompt"), r.get("completion"), r.get("type"),
                     unsafe(promptsFile, prompt), source(file, "id " + r.get("id")), licence.spdx(), labels));
         }
         return skipped;
@@ -312,6 +314,15 @@ public final class SafetyDatasets {
             throw new BadInputException(file + ": item " + i + ": field '" + field + "' must be a string");
         }
         return v.asText().isBlank() ? null : v.asText();
+    }
+
+    /** XSTest's ids are numbers; row {@code index} (0-based, after the header) names the line. */
+    private static int number(Path file, int index, String id) {
+        try {
+            return Integer.parseInt(id.strip());
+        } catch (NumberFormatException e) {
+            throw new BadInputException(file + ": row " + (index + 2) + ": field 'id': '" + id + "' is not a whole number");
+        }
     }
 
     private static List<Map<String, String>> csv(Path file, List<String> required) throws IOException {
