@@ -152,6 +152,15 @@ public final class SmdaRun {
         return config.estimator() == RunConfig.Estimator.GRADIENT ? 1024 : 256;
     }
 
+    /** Whether chunk {@code c} is finished: its file intact and, for the exact estimator, every pair's measured effect too. */
+    private boolean chunkDone(int c, List<SftPair> pairs, int size) {
+        if (!dir.hasChunk(c)) {
+            return false;
+        }
+        return config.estimator() != RunConfig.Estimator.EXACT
+                || pairs.subList(c * size, Math.min(pairs.size(), (c + 1) * size)).stream().allMatch(p -> dir.hasPair(p.id()));
+    }
+
     /** Pairs the gradient estimator takes through one backward pass. */
     private static final int GRADIENT_BATCH = 16;
 
@@ -207,7 +216,7 @@ public final class SmdaRun {
         int batch = config.estimator() == RunConfig.Estimator.GRADIENT ? GRADIENT_BATCH : 1;
         long done = 0;
         for (int c = 0; c * size < pairs.size(); c++) {
-            if (dir.hasChunk(c)) {
+            if (chunkDone(c, pairs, size)) {
                 done += Math.min(size, pairs.size() - c * size);
             } else if (config.estimator() == RunConfig.Estimator.EXACT) {
                 done += pairs.subList(c * size, Math.min(pairs.size(), (c + 1) * size)).stream().filter(p -> dir.hasPair(p.id())).count();
@@ -216,7 +225,7 @@ public final class SmdaRun {
         int computed = 0;
         try (Progress bar = progress.start("pairs", pairs.size(), "pairs", done)) {
             for (int c = 0; c * size < pairs.size(); c++) {
-                if (dir.hasChunk(c)) {
+                if (chunkDone(c, pairs, size)) {
                     continue;
                 }
                 List<SftPair> chunk = pairs.subList(c * size, Math.min(pairs.size(), (c + 1) * size));

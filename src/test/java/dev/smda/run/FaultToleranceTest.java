@@ -1,0 +1,189 @@
+package dev.smda.run;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.smda.attribution.PairEffect;
+import dev.smda.io.AtomicFiles;
+import dev.smda.progress.Progress;
+import dev.smda.tensor.Torch;
+import dev.smda.testing.DemoRun;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Faults during a run: stopped by SIGTERM, killed by SIGKILL, a result file damaged on disk, a
+ * write that fails half-way. Each leaves a run that resumes to the same bytes as a run that was
+ * never interrupted, and nothing half-written.
+ */
+class FaultToleranceTest {
+
+    static final Path WORLD = DemoRun.WORLD;
+
+    @TempDir
+    static Path dir;
+    static Path pairs;
+
+    @BeforeAll
+    static void fewPairs() throws IOException {
+        pairs = dir.resolve("pairs.jsonl");
+        Files.write(pairs, Files.readAllLines(WORLD.resolve("pairs.jsonl")).subList(0, 10));
+    }
+
+    /** What `smda run --lr 1e-2` runs (the demo's settings under the default preset's name). */
+    static final RunConfig CONFIG = RunConfig.defaults().with("smda", Demo.config().update());
+
+    static RunInputs inputs() {
+        return new RunInputs(WORLD.resolve("model"), WORLD.resolve("sae"), WORLD.resolve("probes.jsonl"), pairs);
+    }
+
+    /** The bytes of every per-pair and chunk file, by name. */
+    static Map<String, byte[]> results(Path run) throws IOException {
+        Map<String, byte[]> out = new TreeMap<>();
+        for (String folder : List.of(RunDirectory.PAIRS, RunDirectory.ATTRIBUTION)) {
+            try (Stream<Path> files = Files.list(run.resolve(folder))) {
+                for (Path f : files.toList()) {
+                    out.put(folder + "/" + f.getFileName(), Files.readAllBytes(f));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Process smda(Path out, boolean resume, Path log) throws IOException {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        List<String> command = new ArrayList<>(List.of(java, "-Dai.djl.offline=true", "--enable-native-access=ALL-UNNAMED", "-Xss16m", "-cp",
+                System.getProperty("java.class.path"), "dev.smda.cli.Main", "run", "--model", WORLD.resolve("model").toString(), "--sae",
+                WORLD.resolve("sae").toString(), "--probes", WORLD.resolve("probes.jsonl").toString(), "--pairs", pairs.toString(), "--out", out.toString(),
+                "--lr", "1e-2"));
+        if (resume) {
+            command.add("--resume");
+        }
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static long finishedPairs(Path run) throws IOException {
+        Path folder = run.resolve(RunDirectory.PAIRS);
+        if (!Files.isDirectory(folder)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.filter(f -> f.toString().endsWith(".safetensors")).count();
+        }
+    }
+
+    private static void waitForPairs(Process p, Path run, long count) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (finishedPairs(run) < count) {
+            assertTrue(p.isAlive(), "the run ended before it was stopped");
+            assertTrue(System.nanoTime() < deadline, "no progress");
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
+    void aRunStoppedByASignalOrKilledResumesToTheSameBytes() throws Exception {
+        Path uninterrupted = dir.resolve("uninterrupted");
+        new SmdaRun(CONFIG, inputs(), uninterrupted, Progress.SILENT).execute(false);
+        Map<String, byte[]> expected = results(uninterrupted);
+
+        Path run = dir.resolve("interrupted");
+        Path log = dir.resolve("stop.log");
+        Process first = smda(run, false, log);
+        waitForPairs(first, run, 3);
+        first.destroy(); // SIGTERM
+        assertEquals(143, first.waitFor(), "exit code of a run stopped by SIGTERM");
+        String message = Files.readString(log, StandardCharsets.UTF_8);
+        assertTrue(message.contains("stopped before finishing") && message.contains("--resume"), message);
+
+        Process second = smda(run, true, dir.resolve("kill.log"));
+        waitForPairs(second, run, finishedPairs(run) + 2);
+        second.destroyForcibly(); // SIGKILL: no chance to clean up
+        second.waitFor();
+
+        SmdaRun.Result resumed = new SmdaRun(CONFIG, inputs(), run, Progress.SILENT).execute(true);
+        assertTrue(resumed.pairsComputed() < 10, "finished pairs are reused: " + resumed.pairsComputed());
+        Map<String, byte[]> actual = results(run);
+        assertEquals(expected.keySet(), actual.keySet(), "the same files, no temporary ones left");
+        expected.forEach((name, bytes) -> assertArrayEquals(bytes, actual.get(name), name));
+    }
+
+    @Test
+    void aDamagedResultFileIsMadeAgainOnResume() throws Exception {
+        Path run = dir.resolve("damaged");
+        new SmdaRun(CONFIG, inputs(), run, Progress.SILENT).execute(false);
+        Map<String, byte[]> expected = results(run);
+        Path victim = run.resolve("pairs/pair-004.safetensors");
+        byte[] bytes = Files.readAllBytes(victim);
+        bytes[bytes.length - 3] ^= 0x55;
+        Files.write(victim, bytes);
+        Files.delete(run.resolve(RunDirectory.ANALYSIS));
+        SmdaRun.Result resumed = new SmdaRun(CONFIG, inputs(), run, Progress.SILENT).execute(true);
+        assertEquals(1, resumed.pairsComputed(), "only the damaged pair is made again");
+        Map<String, byte[]> actual = results(run);
+        expected.forEach((name, b) -> assertArrayEquals(b, actual.get(name), name));
+    }
+
+    @Test
+    void aWriteThatFailsHalfWayLeavesNothing() throws IOException {
+        Path target = dir.resolve("atomic").resolve("result.bin");
+        try {
+            AtomicFiles.write(target, out -> {
+                out.write(new byte[1 << 16]);
+                throw new IOException("No space left on device");
+            });
+        } catch (IOException expected) {
+            assertTrue(expected.getMessage().contains("No space"));
+        }
+        assertFalse(Files.exists(target));
+        try (Stream<Path> left = Files.list(target.getParent())) {
+            assertEquals(List.of(), left.toList(), "no temporary file is left beside it");
+        }
+    }
+
+    /**
+     * One and two engine threads: libtorch may sum in another order on more threads, so the results
+     * are compared with a tolerance (measured: see the README); the same thread count gives the
+     * same bytes (the tests above).
+     */
+    @Test
+    void oneAndTwoThreadsAgreeWithinTheDocumentedTolerance() throws Exception {
+        Files.write(dir.resolve("four.jsonl"), Files.readAllLines(pairs).subList(0, 4));
+        RunInputs four = new RunInputs(WORLD.resolve("model"), WORLD.resolve("sae"), WORLD.resolve("probes.jsonl"), dir.resolve("four.jsonl"));
+        int cores = Runtime.getRuntime().availableProcessors();
+        Torch.threads(1);
+        Path one = dir.resolve("one-thread");
+        new SmdaRun(CONFIG, four, one, Progress.SILENT).execute(false);
+        Torch.threads(Math.max(2, cores));
+        Path two = dir.resolve("two-threads");
+        new SmdaRun(CONFIG, four, two, Progress.SILENT).execute(false);
+        Torch.threads(cores);
+        double worst = 0;
+        for (String id : List.of("pair-001", "pair-002", "pair-003", "pair-004")) {
+            PairEffect a = new RunDirectory(one).readPair(id);
+            PairEffect b = new RunDirectory(two).readPair(id);
+            double scale = 0;
+            for (double v : a.dy()) {
+                scale = Math.max(scale, Math.abs(v));
+            }
+            for (int i = 0; i < a.dy().length; i++) {
+                worst = Math.max(worst, Math.abs(a.dy()[i] - b.dy()[i]) / scale);
+            }
+        }
+        System.out.printf("one against two threads: largest difference of dy, relative to the pair's largest |dy|: %.2e%n", worst);
+        assertTrue(worst < 1e-3, "threads change dy by " + worst);
+    }
+}
