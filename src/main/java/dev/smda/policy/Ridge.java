@@ -34,12 +34,21 @@ public final class Ridge {
         } else {
             lambda = Double.NaN;
             double best = Double.POSITIVE_INFINITY;
+            double bestSe = 0;
             for (double l : options.grid()) {
-                double score = options.criterion() == RidgeOptions.Criterion.LOO ? s.looMse(l) : s.gcv(l);
+                double score = options.criterion() == RidgeOptions.Criterion.GCV ? s.gcv(l) : s.looMse(l);
                 path.add(new RidgeFit.LambdaScore(l, score));
                 if (score < best) {
                     best = score;
+                    bestSe = s.looStandardError(l);
                     lambda = l;
+                }
+            }
+            if (options.criterion() == RidgeOptions.Criterion.LOO_1SE) {
+                for (RidgeFit.LambdaScore ls : path) {
+                    if (ls.lambda() > lambda && ls.score() <= best + bestSe) {
+                        lambda = ls.lambda();
+                    }
                 }
             }
         }
@@ -151,6 +160,24 @@ public final class Ridge {
                 sum += e * e;
             }
             return sum / yc.length;
+        }
+
+        /** The standard error of the mean squared leave-one-out error (of the n squared errors). */
+        double looStandardError(double lambda) {
+            double[][] rl = residualsAndLeverage(lambda);
+            int n = yc.length;
+            double[] sq = new double[n];
+            double mean = 0;
+            for (int i = 0; i < n; i++) {
+                double e = rl[0][i] / (1 - rl[1][i]);
+                sq[i] = e * e;
+                mean += sq[i] / n;
+            }
+            double var = 0;
+            for (double v : sq) {
+                var += (v - mean) * (v - mean) / Math.max(1, n - 1);
+            }
+            return Math.sqrt(var / n);
         }
 
         double gcv(double lambda) {

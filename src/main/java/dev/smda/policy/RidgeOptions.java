@@ -11,8 +11,13 @@ import java.util.List;
  */
 public record RidgeOptions(boolean fitIntercept, boolean standardize, Double lambda, List<Double> grid, Criterion criterion) {
 
-    /** How λ is chosen: exact leave-one-out error, or generalised cross-validation. */
-    public enum Criterion { LOO, GCV }
+    /**
+     * How λ is chosen: the least exact leave-one-out error; the largest λ whose leave-one-out error
+     * is within one standard error of the least (the one-standard-error rule: the most regularised
+     * policy the data cannot tell from the best, whose coefficients move less under small changes);
+     * or generalised cross-validation.
+     */
+    public enum Criterion { LOO, LOO_1SE, GCV }
 
     public RidgeOptions {
         grid = List.copyOf(grid);
