@@ -41,14 +41,16 @@ public final class GradientEstimator implements PairEstimator {
     private final NDArray weights;
     private final int p;
     private final int categories;
+    private final Integer maxLength;
 
     /**
      * @param frozen a measurer of the policy's features frozen at the base's gates
      * @param category each probe's category index
      * @param space the space gradients meet in; the estimator closes it
+     * @param maxLength see {@link PairEffects#example}
      */
     public GradientEstimator(LanguageModel lm, ProbeMeasurer frozen, PolicySensitivity sensitivity, int[] category, int categories, SftConfig update,
-            GradientSpace space, Progress.Factory progress) {
+            GradientSpace space, Integer maxLength, Progress.Factory progress) {
         if (update.mode() != SftConfig.Mode.FULL) {
             throw new dev.smda.io.BadInputException("the gradient estimator models full fine-tuning updates (SGD or AdamW on every weight); use --estimator exact with LoRA");
         }
@@ -58,6 +60,7 @@ public final class GradientEstimator implements PairEstimator {
         this.lm = lm;
         this.space = space;
         this.update = update;
+        this.maxLength = maxLength;
         this.sensitivity = sensitivity;
         this.p = sensitivity.features();
         this.categories = categories;
@@ -82,7 +85,7 @@ public final class GradientEstimator implements PairEstimator {
 
     @Override
     public List<PairAttribution> estimate(List<SftPair> pairs) {
-        List<SftExample> examples = pairs.stream().map(pair -> PairEffects.example(lm, pair)).toList();
+        List<SftExample> examples = pairs.stream().map(pair -> PairEffects.example(lm, pair, maxLength)).toList();
         double[] losses;
         double[] parts;
         try (NDArray l = SftLoss.perExample(lm.model(), examples, dev.smda.model.Hooks.none())) {

@@ -3,6 +3,7 @@ package dev.smda.attribution;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import dev.smda.data.SftPair;
+import dev.smda.io.BadInputException;
 import dev.smda.lm.LanguageModel;
 import dev.smda.measure.Measurement;
 import dev.smda.measure.ProbeMeasurer;
@@ -12,6 +13,7 @@ import dev.smda.train.SftConfig;
 import dev.smda.train.SftExample;
 import dev.smda.train.SftLoss;
 import dev.smda.train.SftTrainer;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -29,27 +31,31 @@ public final class PairEffects implements AutoCloseable {
     private final List<LlamaModel> checkpoints;
     private final List<Measurement> measured;
     private final SftConfig update;
+    private final Integer maxLength;
     private final ReferenceTrajectory trajectory;
 
     /**
      * @param measurer measures the policy's features only; frozen at {@code base}'s gates for the
      *     linearised feature change, else ΔX = X' − X exactly
      */
-    public PairEffects(LanguageModel lm, ProbeMeasurer measurer, Measurement base, SftConfig update) {
-        this(lm, measurer, null, List.of(base), update);
+    public PairEffects(LanguageModel lm, ProbeMeasurer measurer, Measurement base, SftConfig update, Integer maxLength) {
+        this(lm, measurer, null, List.of(base), update, maxLength);
     }
 
     /**
      * @param trajectory where each update is applied (its first checkpoint is the base); closed with these effects
      * @param measured the probes measured at each checkpoint
+     * @param maxLength see {@link #example}
      */
-    public PairEffects(LanguageModel lm, ProbeMeasurer measurer, ReferenceTrajectory trajectory, List<Measurement> measured, SftConfig update) {
+    public PairEffects(LanguageModel lm, ProbeMeasurer measurer, ReferenceTrajectory trajectory, List<Measurement> measured, SftConfig update,
+            Integer maxLength) {
         this.lm = lm;
         this.measurer = measurer;
         this.trajectory = trajectory;
         this.checkpoints = trajectory == null ? List.of(lm.model()) : trajectory.models();
         this.measured = List.copyOf(measured);
         this.update = update;
+        this.maxLength = maxLength;
     }
 
     @Override
@@ -59,15 +65,26 @@ public final class PairEffects implements AutoCloseable {
         }
     }
 
-    /** The training example a pair is: its chat prompt, then its response and the end of turn (the loss covers those). */
-    public static SftExample example(LanguageModel lm, SftPair pair) {
+    /**
+     * The training example a pair is: its chat prompt, then its response and the end of turn (the
+     * loss covers those). With {@code maxLength} (null: none), the response is cut so that the whole
+     * is at most that many tokens; a prompt that leaves no room for a response is an error.
+     */
+    public static SftExample example(LanguageModel lm, SftPair pair, Integer maxLength) {
         int[] prompt = lm.chatPrompt(null, pair.prompt());
         int[] response = lm.tokenizer().encode(ChatFormat.pythonStrip(pair.response()) + ChatFormat.END_OF_TURN, false);
+        if (maxLength != null && prompt.length + response.length > maxLength) {
+            if (prompt.length >= maxLength) {
+                throw new BadInputException("pair '" + pair.id() + "': its prompt alone is " + prompt.length + " tokens with the chat template, --max-length is "
+                        + maxLength);
+            }
+            response = Arrays.copyOf(response, maxLength - prompt.length);
+        }
         return SftExample.of(prompt, response);
     }
 
     public PairEffect measure(SftPair pair) {
-        SftExample example = example(lm, pair);
+        SftExample example = example(lm, pair, maxLength);
         double loss;
         try (NDArray l = SftLoss.of(lm.model(), List.of(example))) {
             loss = l.toType(DataType.FLOAT64, false).toDoubleArray()[0];

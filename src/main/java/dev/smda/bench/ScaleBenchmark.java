@@ -56,7 +56,7 @@ public final class ScaleBenchmark {
     private static double sftStep(Path world, List<SftPair> pairs, RunConfig config) throws IOException {
         try (LanguageModel lm = Models.open(world.resolve(WorldLayout.MODEL), Models.dtype(config.dtype()))) {
             SftConfig update = config.update().toSftConfig(config.seed());
-            List<SftExample> examples = pairs.subList(0, Math.min(32, pairs.size())).stream().map(p -> PairEffects.example(lm, p)).toList();
+            List<SftExample> examples = pairs.subList(0, Math.min(32, pairs.size())).stream().map(p -> PairEffects.example(lm, p, config.maxLength())).toList();
             int[] i = {0};
             return Timing.median(3, examples.size(), () -> SftTrainer.fineTune(lm.model(), List.of(examples.get(i[0]++ % examples.size())), update).close());
         }

@@ -87,7 +87,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--steps", description = "Optimiser steps per pair, on that pair alone (default: 1).")
     Integer steps;
 
-    @Option(names = "--checkpoints", description = "Average each pair's update over this many checkpoints of a reference pass over every pair (TracInCP-style; default 1: the base model only).")
+    @Option(names = "--checkpoints", description = "Average each pair's update over this many checkpoints of a reference pass over every pair (TracInCP-style; default 4, 1 with --estimator gradient or --lora-rank: the base model only).")
     Integer checkpoints;
 
     @Option(names = "--lora-rank", description = "Update LoRA adapters of this rank on the block projections instead of every weight.")
@@ -123,11 +123,15 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--batch-size", description = "Probes per forward pass (default: 16).")
     Integer batchSize;
 
-    @Option(names = "--dtype", description = "Compute precision: float32 (default) or float64.")
+    @Option(names = "--dtype", description = "Compute precision: float32 (default), float64 or float16.")
     String dtype;
 
     @Option(names = "--chat-date", description = "Date a Llama 3.1-style chat template writes.")
     String chatDate;
+
+    @Option(names = "--max-length", paramLabel = "TOKENS", description = "Cut each pair's response so that the pair is at most this many tokens "
+            + "with the chat template (default: none; a pair longer than the model's context is an error).")
+    Integer maxLength;
 
     @Override
     public Integer call() throws Exception {
@@ -158,6 +162,10 @@ final class RunCommand implements Callable<Integer> {
         RunConfig.Update update = new RunConfig.Update(optimizer == null ? u.optimizer() : parse(SftConfig.Optimizer.class, optimizer, "--optimizer"),
                 lr != null ? lr : u.learningRate(), steps != null ? steps : u.steps(), mode, loraRank != null ? loraRank : u.loraRank(),
                 loraAlpha != null ? loraAlpha : u.loraAlpha(), u.weightDecay(), checkpoints != null ? checkpoints : u.checkpoints());
+        RunConfig.Estimator chosen = estimator == null ? c.estimator() : parse(RunConfig.Estimator.class, estimator, "--estimator");
+        if (checkpoints == null && (chosen == RunConfig.Estimator.GRADIENT || mode == SftConfig.Mode.LORA)) {
+            update = update.atBaseOnly(); // checkpoints are for full updates with the exact estimator
+        }
         RunConfig.Curation cur = curation == null ? c.curation() : curation ? (c.curation() != null ? c.curation() : RunConfig.paper().curation()) : null;
         return new RunConfig(c.preset(), openings != null ? openings : c.refusalOpenings(),
                 behaviour == null ? c.behaviour() : parse(Behaviour.class, behaviour, "--behaviour"),
@@ -167,12 +175,12 @@ final class RunCommand implements Callable<Integer> {
                 standardize != null ? standardize : c.standardize(), lambda != null ? lambda : c.lambda(),
                 criterion == null ? c.lambdaCriterion() : parse(RidgeOptions.Criterion.class, criterion, "--lambda-criterion"), update,
                 featureChange == null ? c.featureChange() : parse(RunConfig.FeatureChange.class, featureChange, "--feature-change"),
-                estimator == null ? c.estimator() : parse(RunConfig.Estimator.class, estimator, "--estimator"), projection != null ? projection : c.projection(),
+                chosen, projection != null ? projection : c.projection(),
                 intendedThreshold != null ? intendedThreshold : c.intendedThreshold(),
                 interference == null ? c.interference() : parse(RunConfig.Interference.class, interference, "--interference"),
                 bootstrap != null ? bootstrap : c.bootstrapSamples(),
                 seed != null ? seed : c.seed(), batchSize != null ? batchSize : c.batchSize(), cur, dtype != null ? dtype : c.dtype(),
-                chatDate != null ? chatDate : c.chatDate());
+                chatDate != null ? chatDate : c.chatDate(), maxLength != null ? maxLength : c.maxLength());
     }
 
     /** An enum constant from its command-line spelling (log-odds for LOG_ODDS). */

@@ -14,17 +14,21 @@ import java.util.List;
 /**
  * Every probe (with its longest refusal opening) and every pair must fit the model's context: one
  * longer is an error naming it and both lengths, before any work (a text far longer than the
- * context is refused without tokenizing it: no token is longer than the vocabulary's longest).
+ * context is refused without tokenizing it: no token is longer than the vocabulary's longest),
+ * unless the user chose {@code --max-length}, which cuts long responses.
  */
 final class InputLengths {
 
     private InputLengths() {}
 
     /** Checks every length; returns the probes' tokens. */
-    static List<ProbeTokens> check(LanguageModel lm, List<Probe> probes, List<SftPair> pairs, RefusalOpenings openings, RunInputs inputs) {
+    static List<ProbeTokens> check(LanguageModel lm, List<Probe> probes, List<SftPair> pairs, RefusalOpenings openings, Integer maxLength, RunInputs inputs) {
         int context = lm.model().config().maxPositionEmbeddings();
         int longestToken = longestToken(lm);
         int opening = openings.depth();
+        if (maxLength != null && maxLength > context) {
+            throw new BadInputException("--max-length " + maxLength + " is longer than the model's context, " + context + " tokens");
+        }
         List<ProbeTokens> tokens = new ArrayList<>();
         for (Probe p : probes) {
             refuseHuge(p.prompt(), longestToken, context, inputs.probes() + ": probe '" + p.id() + "'");
@@ -36,11 +40,15 @@ final class InputLengths {
             tokens.add(t);
         }
         for (SftPair p : pairs) {
-            refuseHuge(p.prompt() + p.response(), longestToken, context, inputs.pairs() + ": pair '" + p.id() + "'");
-            int length = PairEffects.example(lm, p).tokens().length;
+            if (maxLength == null) {
+                refuseHuge(p.prompt() + p.response(), longestToken, context, inputs.pairs() + ": pair '" + p.id() + "'");
+            } else {
+                refuseHuge(p.prompt(), longestToken, context, inputs.pairs() + ": pair '" + p.id() + "', its prompt,");
+            }
+            int length = PairEffects.example(lm, p, maxLength).tokens().length;
             if (length > context) {
                 throw new BadInputException(inputs.pairs() + ": pair '" + p.id() + "' is " + length + " tokens with the chat template; the model's context is "
-                        + context + " (shorten its prompt or response)");
+                        + context + " (shorten its prompt or response, or cut responses with --max-length)");
             }
         }
         return tokens;

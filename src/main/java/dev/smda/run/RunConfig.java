@@ -36,7 +36,8 @@ public record RunConfig(
         int batchSize,
         Curation curation,
         String dtype,
-        String chatDate) {
+        String chatDate,
+        Integer maxLength) {
 
     /** Which SAE features the policy uses. */
     public enum Selection {
@@ -92,6 +93,11 @@ public record RunConfig(
     public record Update(SftConfig.Optimizer optimizer, double learningRate, int steps, SftConfig.Mode mode, int loraRank, double loraAlpha,
             double weightDecay, int checkpoints) {
 
+        /** This update applied at the base model only (one checkpoint), as the gradient estimator and LoRA updates need. */
+        public Update atBaseOnly() {
+            return new Update(optimizer, learningRate, steps, mode, loraRank, loraAlpha, weightDecay, 1);
+        }
+
         public SftConfig toSftConfig(long seed) {
             SftConfig base = optimizer == SftConfig.Optimizer.SGD ? SftConfig.sgd(learningRate, steps)
                     : SftConfig.adamW(learningRate, steps, 0.9, 0.999, 1e-8, weightDecay);
@@ -106,12 +112,18 @@ public record RunConfig(
      */
     public record Curation(int epochs, double learningRate, int batchSize, double maxGradNorm) {}
 
-    /** smda's defaults: exact decomposition on the SAE's own features, ridge with intercept and standardisation, λ by leave-one-out. */
+    /**
+     * smda's defaults: the exact estimator on the SAE's own features, ΔX linearised at the base's
+     * active set, each pair's update applied at four checkpoints of a reference pass over all pairs
+     * and averaged (TracInCP), ridge with intercept and standardisation, λ by leave-one-out,
+     * interference judged by category. Chosen on world seed 101 by retraining (see the README's
+     * table of remedies).
+     */
     public static RunConfig defaults() {
         return new RunConfig("smda", RefusalOpenings.DEFAULT, Behaviour.LOG_ODDS, Pooling.LAST, FeatureEncoding.SAE, Selection.ACTIVE, 0.02, 0,
                 true, true, null, RidgeOptions.Criterion.LOO,
-                new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0, 1), FeatureChange.EXACT, Estimator.EXACT, 0, 0.5, Interference.CATEGORY,
-                1000, 20261123L, 16, null, "float32", null);
+                new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0, 4), FeatureChange.LINEARIZED, Estimator.EXACT, 0, 0.5, Interference.CATEGORY,
+                1000, 20261123L, 16, null, "float32", null, null);
     }
 
     /**
@@ -125,21 +137,29 @@ public record RunConfig(
         return new RunConfig("paper", RefusalOpenings.PAPER, Behaviour.LOG_PROBABILITY, Pooling.EOT, FeatureEncoding.DENSE_RELU, Selection.CONTRAST, 0.1, 0,
                 false, false, 5.0, RidgeOptions.Criterion.LOO,
                 new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0, 1), FeatureChange.LINEARIZED, Estimator.EXACT, 0, 0.5, Interference.DY,
-                1000, 42L, 16, new Curation(3, 2e-5, 16, 1.0), "float32", null);
+                1000, 42L, 16, new Curation(3, 2e-5, 16, 1.0), "float32", null, null);
     }
 
     /** These settings under another preset name with another per-pair update. */
     public RunConfig with(String presetName, Update other) {
         return new RunConfig(presetName, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, maxFeatures, fitIntercept, standardize,
                 lambda, lambdaCriterion, other, featureChange, estimator, projection, intendedThreshold, interference, bootstrapSamples, seed, batchSize,
-                curation, dtype, chatDate);
+                curation, dtype, chatDate, maxLength);
     }
 
     /** These settings with another feature change, estimator and projection. */
     public RunConfig withEstimation(FeatureChange change, Estimator other, int sketch) {
+        Update u = other == Estimator.GRADIENT ? update.atBaseOnly() : update;
         return new RunConfig(preset, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, maxFeatures, fitIntercept, standardize,
-                lambda, lambdaCriterion, update, change, other, sketch, intendedThreshold, interference, bootstrapSamples, seed, batchSize, curation, dtype,
-                chatDate);
+                lambda, lambdaCriterion, u, change, other, sketch, intendedThreshold, interference, bootstrapSamples, seed, batchSize, curation, dtype,
+                chatDate, maxLength);
+    }
+
+    /** These settings with responses cut so that each pair is at most {@code tokens} long (null: none). */
+    public RunConfig withMaxLength(Integer tokens) {
+        return new RunConfig(preset, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, maxFeatures, fitIntercept, standardize,
+                lambda, lambdaCriterion, update, featureChange, estimator, projection, intendedThreshold, interference, bootstrapSamples, seed, batchSize,
+                curation, dtype, chatDate, tokens);
     }
 
     /** Checks every setting's range; a bad one fails with one line naming its option. */
@@ -165,6 +185,7 @@ public record RunConfig(
                 "--projection needs --optimizer sgd: AdamW's update is not linear in the gradient, so it cannot be sketched");
         require(estimator != Estimator.GRADIENT || update.checkpoints() == 1, "--checkpoints is for the exact estimator");
         require(update.checkpoints() == 1 || update.mode() == SftConfig.Mode.FULL, "--checkpoints needs full updates (not --lora-rank)");
+        require(maxLength == null || maxLength >= 2, "--max-length must be at least 2 tokens (one of prompt, one of response), not " + maxLength);
         require(curation == null || curation.epochs() >= 1 && curation.batchSize() >= 1 && curation.learningRate() > 0, "the curation settings must be positive");
         dev.smda.lm.Models.dtype(dtype);
         return this;

@@ -97,7 +97,7 @@ public final class SmdaRun {
             sae.checkFits(lm.model().config(), inputs.sae().toString());
             FeatureAtlas atlas = FeatureAtlas.besideSae(inputs.sae());
             RefusalOpenings openings = RefusalOpenings.of(lm.tokenizer(), config.refusalOpenings());
-            List<ProbeTokens> tokens = InputLengths.check(lm, probes, pairs, openings, inputs);
+            List<ProbeTokens> tokens = InputLengths.check(lm, probes, pairs, openings, config.maxLength(), inputs);
             ProbeMeasurer everything = new ProbeMeasurer(tokens, openings, config.behaviour(), config.pooling(), sae, null, config.batchSize(),
                     config.encoding());
             Measurement full = everything.measure(lm.model());
@@ -134,7 +134,7 @@ public final class SmdaRun {
             if (config.curation() != null) {
                 double[] scores = streamed.summaries().stream().mapToDouble(PairSummary::firstOrderScore).toArray();
                 RunConfig.Curation c = config.curation();
-                curation = Curation.run(lm, pairs, scores, probes, measurer, pair -> new SftExample(PairEffects.example(lm, pair).tokens(), 1), c.epochs(),
+                curation = Curation.run(lm, pairs, scores, probes, measurer, pair -> new SftExample(PairEffects.example(lm, pair, config.maxLength()).tokens(), 1), c.epochs(),
                         c.learningRate(), c.batchSize(), c.maxGradNorm(), config.seed(), progress);
             }
             Analysis analysis = new Analysis(CategoryGaps.analyse(probes, base.refusalProbability(), base.x(), policy, config.behaviour()), streamed.groups(),
@@ -169,7 +169,7 @@ public final class SmdaRun {
         SftConfig update = config.update().toSftConfig(config.seed());
         if (config.estimator() == RunConfig.Estimator.GRADIENT) {
             GradientSpace space = config.projection() > 0 ? GradientSpace.kronecker(lm.model(), config.projection(), config.seed()) : GradientSpace.full(lm.model());
-            return new GradientEstimator(lm, measurer, PolicySensitivity.of(policy, base.x(), base.y()), category, categories, update, space, progress);
+            return new GradientEstimator(lm, measurer, PolicySensitivity.of(policy, base.x(), base.y()), category, categories, update, space, config.maxLength(), progress);
         }
         ExactEstimator.RawEffects store = new ExactEstimator.RawEffects() {
             @Override
@@ -199,15 +199,15 @@ public final class SmdaRun {
         if (config.update().checkpoints() > 1) {
             ReferenceTrajectory trajectory = ReferenceTrajectory.of(lm.model(), pairExamples(lm), update, config.update().checkpoints(), config.seed());
             List<Measurement> measured = trajectory.models().stream().map(measurer::measure).toList();
-            effects = new PairEffects(lm, measurer, trajectory, measured, update);
+            effects = new PairEffects(lm, measurer, trajectory, measured, update, config.maxLength());
         } else {
-            effects = new PairEffects(lm, measurer, base, update);
+            effects = new PairEffects(lm, measurer, base, update, config.maxLength());
         }
         return new ExactEstimator(effects, new PolicyDecomposition(policy, base.x(), base.y()), category, categories, store, () -> {});
     }
 
     private List<SftExample> pairExamples(LanguageModel lm) throws IOException {
-        return DataSets.pairs(inputs.pairs()).stream().map(p -> PairEffects.example(lm, p)).toList();
+        return DataSets.pairs(inputs.pairs()).stream().map(p -> PairEffects.example(lm, p, config.maxLength())).toList();
     }
 
     /** Runs the estimator over every chunk not yet written; returns how many pairs it computed. */

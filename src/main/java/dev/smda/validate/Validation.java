@@ -103,7 +103,7 @@ public final class Validation {
             checkSameBase(run, base);
             ProbeMeasurer frozen = exact.frozenAt(base);
             Map<String, SftExample> examples = new LinkedHashMap<>();
-            pairs.forEach(p -> examples.put(p.id(), PairEffects.example(lm, p)));
+            pairs.forEach(p -> examples.put(p.id(), PairEffects.example(lm, p, runConfig.maxLength())));
             ValidationContext ctx = new ValidationContext(lm, probes, pairs, examples, runConfig, run, policy, base, frozen, targets, config, progress);
             Retrainer retrainer = new Retrainer(lm, examples, ctx.update, config.epochs(), config.batchSize(), linearized ? frozen : exact,
                     linearized ? exact : null, policy);

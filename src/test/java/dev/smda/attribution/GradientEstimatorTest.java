@@ -48,11 +48,11 @@ class GradientEstimatorTest {
             int[] category = TinyWorld.PROBES.stream().mapToInt(p -> categories.indexOf(p.category())).toArray();
             PolicySensitivity sensitivity = PolicySensitivity.of(policy, base.x(), base.y());
             for (SftConfig update : List.of(SftConfig.sgd(1e-6, 1), SftConfig.adamW(1e-7, 1, 0.9, 0.999, 1e-8, 0.1))) {
-                List<PairAttribution> exact = new ExactEstimator(new PairEffects(world.lm, frozen, base, update),
+                List<PairAttribution> exact = new ExactEstimator(new PairEffects(world.lm, frozen, base, update, null),
                         new PolicyDecomposition(policy, base.x(), base.y()), category, 3, new InMemoryEffects(), () -> {}).estimate(TinyWorld.PAIRS);
                 List<PairAttribution> gradient;
                 try (GradientEstimator estimator = new GradientEstimator(world.lm, frozen, sensitivity, category, 3, update,
-                        GradientSpace.full(world.lm.model()), Progress.SILENT)) {
+                        GradientSpace.full(world.lm.model()), null, Progress.SILENT)) {
                     gradient = estimator.estimate(TinyWorld.PAIRS);
                 }
                 for (int k = 0; k < TinyWorld.PAIRS.size(); k++) {

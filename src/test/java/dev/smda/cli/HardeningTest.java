@@ -119,6 +119,8 @@ class HardeningTest {
         c.add(new Case("run, zero LoRA rank", run("s18", "--lora-rank", "0"), "--lora-rank", out("s18")));
         c.add(new Case("run, unknown interference", run("s19", "--interference", "nope"), "--interference", out("s19")));
         c.add(new Case("run, zero threads", run("s20", "--threads", "0"), "--threads", out("s20")));
+        c.add(new Case("run, max length of one token", run("s21", "--max-length", "1"), "--max-length", out("s21")));
+        c.add(new Case("run, max length beyond the context", run("s22", "--max-length", "100000"), "--max-length", out("s22")));
         // smda run: contents
         c.add(new Case("run, a response longer than the context", replaced(run("c1"), "--pairs", hugePairs.toString()), "pair 'huge'", out("c1")));
         c.add(new Case("run, no probes", replaced(run("c2"), "--probes", emptyProbes.toString()), "no probes", out("c2")));

@@ -81,7 +81,7 @@ class SaeReferenceTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"16,blocks.1.hook_resid_post,d_in is 12", "12,blocks.7.hook_resid_post,needs block 7", "12,blocks.1.attn.hook_z,not a hook point"})
+    @CsvSource({"16,blocks.1.hook_resid_post,d_in is 12", "12,blocks.7.hook_resid_post,needs block 7", "12,blocks.1.attn.hook_z,unknown hook point 'blocks.1.attn.hook_z'"})
     void anSaeThatDoesNotFitTheModelIsRefused(int hidden, String hook, String message) throws Exception {
         LlamaConfig model = new LlamaConfig(50, hidden, 32, 2, 2, 1, 8, 1e-5, 1e4, RopeScaling.NONE, 64, true, 0, List.of(1), "float32");
         try (Sae sae = SaeFiles.load(Fixtures.path("sae/saelens-relu"), DataType.FLOAT32, hook)) {

@@ -58,7 +58,7 @@ class GradientBaselinesTest {
             List<String> categories = List.of("cooking", "travel", "weapons");
             int[] category = TinyWorld.PROBES.stream().mapToInt(p -> categories.indexOf(p.category())).toArray();
             Map<String, SftExample> examples = new LinkedHashMap<>();
-            TinyWorld.PAIRS.forEach(p -> examples.put(p.id(), PairEffects.example(world.lm, p)));
+            TinyWorld.PAIRS.forEach(p -> examples.put(p.id(), PairEffects.example(world.lm, p, null)));
             RunConfig d = RunConfig.defaults();
             RunConfig runConfig = d.with("test", new RunConfig.Update(SftConfig.Optimizer.SGD, lr, 1, SftConfig.Mode.FULL, 8, 16, 0, 1));
             Targets targets = new Targets(categories, category, active.length, true);
@@ -68,7 +68,7 @@ class GradientBaselinesTest {
             InnerProducts plain = ctx.plainProducts();
 
             SftConfig step = SftConfig.sgd(lr, 1);
-            List<PairAttribution> exact = new ExactEstimator(new PairEffects(world.lm, frozen, base, step), new PolicyDecomposition(policy, base.x(), base.y()),
+            List<PairAttribution> exact = new ExactEstimator(new PairEffects(world.lm, frozen, base, step, null), new PolicyDecomposition(policy, base.x(), base.y()),
                     category, 3, new InMemoryEffects(), () -> {}).estimate(TinyWorld.PAIRS);
             for (int k = 0; k < TinyWorld.PAIRS.size(); k++) {
                 SftPair pair = TinyWorld.PAIRS.get(k);

@@ -141,7 +141,14 @@ class DataImportTest {
                 shared("refusal_direction/completions/meta-llama-3-8b-instruct/jailbreakbench_baseline_completions.json")), "baseline", 1, 40, 0).writeTo(out);
         RunInputs world = DemoRun.inputs();
         RunInputs inputs = new RunInputs(world.model(), world.sae(), out.resolve(DataImport.PROBES), out.resolve(DataImport.PAIRS));
-        SmdaRun.Result result = new SmdaRun(Demo.config(), inputs, dir.resolve("run"), Progress.SILENT).execute(false);
+        // the embedded model's context is 512 tokens: JailbreakBench's replies (2,000 characters and more) are refused by name, before any work
+        String error = assertThrows(BadInputException.class, () -> new SmdaRun(Demo.config(), inputs, dir.resolve("run"), Progress.SILENT).execute(false))
+                .getMessage();
+        assertTrue(error.contains("tokens with the chat template; the model's context is 512"), error);
+        assertFalse(Files.exists(dir.resolve("run").resolve("run.json")), "nothing written before the check");
+
+        // with --max-length the responses are cut to fit, and the run goes through
+        SmdaRun.Result result = new SmdaRun(Demo.config().withMaxLength(256), inputs, dir.resolve("run"), Progress.SILENT).execute(false);
         assertEquals(10, result.analysis().pairs().size(), "one reply per JailbreakBench category");
         assertTrue(result.policy().features() > 0 && Double.isFinite(result.policy().cvR2()));
     }
