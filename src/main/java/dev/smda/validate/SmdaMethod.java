@@ -33,6 +33,10 @@ record SmdaMethod(boolean firstOrder) implements AttributionMethod {
     public Scores attribute(ValidationContext ctx) throws IOException {
         List<PairAttribution> attributions = ctx.run.readAttributions();
         int pairs = ctx.pairs.size();
+        if (attributions.size() != pairs) {
+            throw new dev.smda.io.BadInputException(ctx.run.root() + ": holds intact attributions of " + attributions.size() + " of its " + pairs
+                    + " pairs (unfinished, damaged, or written by an older smda without checksums); complete it with smda run --resume");
+        }
         double[][] coefficients = new double[pairs][];
         for (int k = 0; k < pairs; k++) {
             coefficients[k] = firstOrder ? attributions.get(k).firstOrderDelta() : attributions.get(k).delta();

@@ -20,7 +20,7 @@ public record ValidationConfig(int subsets, double fraction, int repeats, int ep
             String removalCategory, List<Integer> removalSizes, int removalSeeds, int looPairs, String ekfacDamping, int bootstrap) {
         check(subsets >= 3, "--subsets must be at least 3 (a rank correlation across subsets), not " + subsets);
         check(fraction > 0 && fraction < 1, "--fraction must lie between 0 and 1, not " + fraction);
-        check(repeats >= 1, "--repeats must be at least 1, not " + repeats);
+        check(repeats >= 2, "--repeats must be at least 2 (the noise ceiling compares orders of the same subset), not " + repeats);
         check(epochs >= 1, "--epochs must be at least 1, not " + epochs);
         check(batchSize >= 1, "--batch-size must be at least 1, not " + batchSize);
         check(removalSeeds >= 0, "--removal-seeds must not be negative");

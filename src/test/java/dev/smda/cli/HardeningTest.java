@@ -128,6 +128,7 @@ class HardeningTest {
         // smda validate and report
         c.add(new Case("validate, missing run", List.of("validate", "/no/such/run"), "RUN_DIR", null));
         c.add(new Case("validate, not a run", List.of("validate", emptyFolder.toString(), "--out", out("v2").toString()), "run.json", out("v2")));
+        c.add(new Case("validate, one order", List.of("validate", emptyFolder.toString(), "--repeats", "1", "--out", out("v9").toString()), "--repeats", out("v9")));
         c.add(new Case("validate, one subset", List.of("validate", emptyFolder.toString(), "--subsets", "1", "--out", out("v3").toString()), "--subsets", out("v3")));
         c.add(new Case("validate, fraction above one", List.of("validate", emptyFolder.toString(), "--fraction", "1.5", "--out", out("v4").toString()), "--fraction",
                 out("v4")));
