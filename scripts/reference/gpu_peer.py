@@ -16,7 +16,6 @@ Run on the GPU machine:  python3 scripts/reference/gpu_peer.py OUT_DIR   (writes
 """
 import json
 import os
-import struct
 import sys
 import time
 
@@ -24,23 +23,8 @@ import torch
 import transformers
 from transformers import LlamaConfig, LlamaForCausalLM
 
-DTYPES = {"F32": torch.float32, "F64": torch.float64, "I64": torch.int64}
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        raw = f.read()
-    n = struct.unpack("<Q", raw[:8])[0]
-    header = json.loads(raw[8:8 + n])
-    data = raw[8 + n:]
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = info["data_offsets"]
-        out[name] = torch.frombuffer(bytearray(data[begin:end]), dtype=DTYPES[info["dtype"]]).reshape(info["shape"])
-    return out
-
+sys.path.insert(0, os.path.dirname(__file__))
+from llama_reference import read_safetensors  # noqa: E402
 
 def fixture_check(model_dir, fixture, device):
     model = LlamaForCausalLM.from_pretrained(model_dir, dtype=torch.float64, attn_implementation="eager").to(device).eval()

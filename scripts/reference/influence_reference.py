@@ -22,26 +22,9 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from llama_reference import inverse_frequencies, rms_norm, rotate_half, write_safetensors  # noqa: E402
+from llama_reference import inverse_frequencies, read_safetensors, rms_norm, rotate_half, write_safetensors  # noqa: E402
 
 FIXTURE = "src/test/resources/fixtures/llama/mqa-tied"
-
-
-def read_safetensors(path):
-    import json
-    import struct
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        a, b = info["data_offsets"]
-        assert info["dtype"] == "F32"
-        out[name] = torch.frombuffer(bytearray(data[a:b]), dtype=torch.float32).reshape(info["shape"]).double()
-    return out
 
 
 def forward(cfg, w, ids, uses):
@@ -111,7 +94,7 @@ def sequences(gen, count, vocab):
 def main():
     import json
     cfg = json.load(open(os.path.join(FIXTURE, "config.json")))
-    w = read_safetensors(os.path.join(FIXTURE, "model.safetensors"))
+    w = {k: v.double() for k, v in read_safetensors(os.path.join(FIXTURE, "model.safetensors")).items()}
     gen = torch.Generator().manual_seed(7)
     train = sequences(gen, 16, cfg["vocab_size"])
     queries = sequences(gen, 3, cfg["vocab_size"])

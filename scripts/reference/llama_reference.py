@@ -21,6 +21,23 @@ import torch
 DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.bfloat16: "BF16", torch.float16: "F16", torch.int64: "I64"}
 
 
+def read_safetensors(path):
+    """Every tensor of a safetensors file, in its stored dtype."""
+    types = {name: dtype for dtype, name in DTYPES.items()}
+    with open(path, "rb") as f:
+        raw = f.read()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    data = raw[8 + n:]
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = info["data_offsets"]
+        out[name] = torch.frombuffer(bytearray(data[begin:end]), dtype=types[info["dtype"]]).reshape(info["shape"])
+    return out
+
+
 def write_safetensors(path, tensors, metadata=None):
     """Minimal safetensors writer (the format: u64 header size, JSON header, raw little-endian data)."""
     header = {}

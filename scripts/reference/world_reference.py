@@ -11,32 +11,12 @@ model.safetensors it was computed from).
 import hashlib
 import json
 import os
-import struct
 import sys
 
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from llama_reference import forward, write_safetensors  # noqa: E402
-
-DTYPES = {"F32": torch.float32, "F64": torch.float64, "I64": torch.int64}
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        raw = f.read()
-    n = struct.unpack("<Q", raw[:8])[0]
-    header = json.loads(raw[8:8 + n])
-    data = raw[8 + n:]
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = info["data_offsets"]
-        t = torch.frombuffer(bytearray(data[begin:end]), dtype=DTYPES[info["dtype"]])
-        out[name] = t.reshape(info["shape"])
-    return out
-
+from llama_reference import forward, read_safetensors, write_safetensors  # noqa: E402
 
 folder = sys.argv[1] if len(sys.argv) > 1 else "world/default/model"
 cfg = json.load(open(os.path.join(folder, "config.json")))
