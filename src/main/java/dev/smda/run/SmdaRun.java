@@ -66,15 +66,22 @@ public final class SmdaRun {
     private final RunInputs inputs;
     private final RunDirectory dir;
     private final Progress.Factory progress;
+    private final PairExecutor.Choice where;
     /** Seconds per phase, in order (see {@link RunManifest#timings}). */
     private final Map<String, Double> timings = new LinkedHashMap<>();
     private long phaseStart;
 
     public SmdaRun(RunConfig config, RunInputs inputs, Path out, Progress.Factory progress) {
+        this(config, inputs, out, progress, PairExecutor.Choice.IN_PROCESS);
+    }
+
+    /** @param where where the pairs are estimated (the results do not depend on it) */
+    public SmdaRun(RunConfig config, RunInputs inputs, Path out, Progress.Factory progress, PairExecutor.Choice where) {
         this.config = config.checked();
         this.inputs = inputs;
         this.dir = new RunDirectory(out);
         this.progress = progress;
+        this.where = where;
     }
 
     private void phase(String name) {
@@ -109,8 +116,7 @@ public final class SmdaRun {
             }
             ProbeMeasurer measurer = everything.withFeatures(ids);
             Measurement base = FeatureSelection.restrict(full, ids);
-            boolean frozen = config.featureChange() == RunConfig.FeatureChange.LINEARIZED || config.estimator() == RunConfig.Estimator.GRADIENT;
-            if (frozen) {
+            if (EstimatorRecipe.frozen(config)) {
                 base = measurer.measureWithGates(lm.model());
                 measurer = measurer.frozenAt(base);
             }
@@ -123,10 +129,10 @@ public final class SmdaRun {
 
             List<String> categories = probes.stream().map(Probe::category).distinct().toList();
             int[] category = probes.stream().mapToInt(p -> categories.indexOf(p.category())).toArray();
+            EstimatorRecipe recipe = new EstimatorRecipe(config, inputs, probes, base, policy, category, categories.size());
             int computed;
-            try (PairEstimator estimator = estimator(lm, measurer, base, policy, category, categories.size())) {
-                phase("prepare the estimator");
-                computed = estimateAll(estimator, pairs, policy, categories);
+            try (PairExecutor executor = where.inProcess() ? new InProcessExecutor(lm, sae, progress) : PairExecutor.cluster(where)) {
+                computed = estimateAll(executor, recipe, pairs, categories);
                 phase("estimate the pairs");
             }
             PairAnalysis streamed = analysePairs(probes, pairs, base, policy, categories);
@@ -161,87 +167,89 @@ public final class SmdaRun {
                 || pairs.subList(c * size, Math.min(pairs.size(), (c + 1) * size)).stream().allMatch(p -> dir.hasPair(p.id()));
     }
 
-    /** Pairs the gradient estimator takes through one backward pass. */
-    private static final int GRADIENT_BATCH = 16;
-
-    private PairEstimator estimator(LanguageModel lm, ProbeMeasurer measurer, Measurement base, RidgeFit policy, int[] category, int categories)
-            throws IOException {
-        SftConfig update = config.update().toSftConfig(config.seed());
-        if (config.estimator() == RunConfig.Estimator.GRADIENT) {
-            GradientSpace space = config.projection() > 0 ? GradientSpace.kronecker(lm.model(), config.projection(), config.seed()) : GradientSpace.full(lm.model());
-            return new GradientEstimator(lm, measurer, PolicySensitivity.of(policy, base.x(), base.y()), category, categories, update, space, config.maxLength(), progress);
-        }
-        ExactEstimator.RawEffects store = new ExactEstimator.RawEffects() {
-            @Override
-            public PairEffect read(String pairId) {
-                try {
-                    return dir.readPair(pairId);
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }
-
-            @Override
-            public boolean has(String pairId) {
-                return dir.hasPair(pairId);
-            }
-
-            @Override
-            public void write(PairEffect effect) {
-                try {
-                    dir.writePair(effect);
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }
-        };
-        PairEffects effects;
-        if (config.update().checkpoints() > 1) {
-            ReferenceTrajectory trajectory = ReferenceTrajectory.of(lm.model(), pairExamples(lm), update, config.update().checkpoints(), config.seed());
-            List<Measurement> measured = trajectory.models().stream().map(measurer::measure).toList();
-            effects = new PairEffects(lm, measurer, trajectory, measured, update, config.maxLength());
-        } else {
-            effects = new PairEffects(lm, measurer, base, update, config.maxLength());
-        }
-        return new ExactEstimator(effects, new PolicyDecomposition(policy, base.x(), base.y()), category, categories, store, () -> {});
-    }
-
-    private List<SftExample> pairExamples(LanguageModel lm) throws IOException {
-        return DataSets.pairs(inputs.pairs()).stream().map(p -> PairEffects.example(lm, p, config.maxLength())).toList();
-    }
-
-    /** Runs the estimator over every chunk not yet written; returns how many pairs it computed. */
-    private int estimateAll(PairEstimator estimator, List<SftPair> pairs, RidgeFit policy, List<String> categories) throws IOException {
+    /** Hands every pair of an unfinished chunk to the executor and writes what comes back; returns how many pairs it computed. */
+    private int estimateAll(PairExecutor executor, EstimatorRecipe recipe, List<SftPair> pairs, List<String> categories) throws IOException {
+        boolean exact = config.estimator() == RunConfig.Estimator.EXACT;
         int size = chunkSize(config);
-        int batch = config.estimator() == RunConfig.Estimator.GRADIENT ? GRADIENT_BATCH : 1;
-        long done = 0;
+        long before = 0;
+        List<Integer> unfinished = new ArrayList<>();
+        int pending = 0;
         for (int c = 0; c * size < pairs.size(); c++) {
+            List<SftPair> chunk = chunk(pairs, c);
             if (chunkDone(c, pairs, size)) {
-                done += Math.min(size, pairs.size() - c * size);
-            } else if (config.estimator() == RunConfig.Estimator.EXACT) {
-                done += pairs.subList(c * size, Math.min(pairs.size(), (c + 1) * size)).stream().filter(p -> dir.hasPair(p.id())).count();
+                before += chunk.size();
+            } else {
+                unfinished.add(c);
+                pending += chunk.size();
+                if (exact) {
+                    before += chunk.stream().filter(p -> dir.hasPair(p.id())).count();
+                }
             }
         }
-        int computed = 0;
-        try (Progress bar = progress.start("pairs", pairs.size(), "pairs", done)) {
-            for (int c = 0; c * size < pairs.size(); c++) {
-                if (chunkDone(c, pairs, size)) {
-                    continue;
+        int sliceSize = executor.sliceSize(config, pending);
+        List<PairSlice> slices = new ArrayList<>();
+        Map<Integer, PairAttribution[]> chunks = new LinkedHashMap<>();
+        Map<Integer, Integer> missing = new LinkedHashMap<>();
+        for (int c : unfinished) {
+            List<SftPair> chunk = chunk(pairs, c);
+            chunks.put(c, new PairAttribution[chunk.size()]);
+            missing.put(c, chunk.size());
+            for (int s = 0; s < chunk.size(); s += sliceSize) {
+                List<SftPair> part = chunk.subList(s, Math.min(chunk.size(), s + sliceSize));
+                List<PairEffect> measured = new ArrayList<>();
+                if (exact) {
+                    for (SftPair p : part) {
+                        if (dir.hasPair(p.id())) {
+                            measured.add(dir.readPair(p.id()));
+                        }
+                    }
                 }
-                List<SftPair> chunk = pairs.subList(c * size, Math.min(pairs.size(), (c + 1) * size));
-                List<PairAttribution> out = new ArrayList<>();
-                for (int s = 0; s < chunk.size(); s += batch) {
-                    List<SftPair> part = chunk.subList(s, Math.min(chunk.size(), s + batch));
-                    long fresh = config.estimator() == RunConfig.Estimator.EXACT ? part.stream().filter(p -> !dir.hasPair(p.id())).count() : part.size();
-                    out.addAll(estimator.estimate(part));
-                    computed += (int) fresh;
-                    done += fresh;
-                    bar.stepTo(done, part.getLast().id());
-                }
-                dir.writeChunk(c, out, policy.featureIds(), categories, config.estimator().name().toLowerCase(java.util.Locale.ROOT));
+                slices.add(new PairSlice(slices.size(), c, s, List.copyOf(part), measured));
             }
         }
-        return computed;
+        if (slices.isEmpty()) {
+            return 0;
+        }
+        long start = before;
+        Progress[] bar = new Progress[1];
+        long[] done = {before};
+        try {
+            executor.estimate(recipe, slices, new PairExecutor.Listener() {
+                @Override
+                public void prepared() {
+                    phase("prepare the estimator");
+                    bar[0] = progress.start("pairs", pairs.size(), "pairs", start);
+                }
+
+                @Override
+                public void finished(PairSlice.Result result) throws IOException {
+                    PairSlice slice = slices.get(result.slice());
+                    for (PairEffect e : result.measured()) {
+                        dir.writePair(e);
+                    }
+                    PairAttribution[] chunk = chunks.get(slice.chunk());
+                    for (int k = 0; k < slice.pairs().size(); k++) {
+                        chunk[slice.offset() + k] = result.attributions().get(k);
+                    }
+                    done[0] += exact ? result.measured().size() : slice.pairs().size();
+                    bar[0].stepTo(done[0], slice.pairs().getLast().id());
+                    if (missing.merge(slice.chunk(), -slice.pairs().size(), Integer::sum) == 0) {
+                        dir.writeChunk(slice.chunk(), List.of(chunks.remove(slice.chunk())), recipe.policy().featureIds(), categories,
+                                config.estimator().name().toLowerCase(java.util.Locale.ROOT));
+                    }
+                }
+            });
+        } finally {
+            if (bar[0] != null) {
+                bar[0].close();
+            }
+        }
+        return (int) (done[0] - before);
+    }
+
+    private List<SftPair> chunk(List<SftPair> pairs, int c) {
+        int size = chunkSize(config);
+        return pairs.subList(c * size, Math.min(pairs.size(), (c + 1) * size));
     }
 
     private static void checkBothKinds(List<Probe> probes) {

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -15,6 +16,13 @@ import java.util.function.Supplier;
  */
 public final class Autograd {
 
+    /**
+     * DJL's PyTorch engine lets one gradient collector record at a time in a process, so threads that
+     * share a JVM (Spark's local[N] tasks) take turns in their backward passes; forward passes still
+     * run side by side.
+     */
+    private static final ReentrantLock ONE_COLLECTOR = new ReentrantLock();
+
     private Autograd() {}
 
     /** d f(leaves) / d leaf for each named array; the caller closes the returned gradients. */
@@ -22,6 +30,7 @@ public final class Autograd {
         Map<String, NDArray> leaves = new LinkedHashMap<>();
         at.forEach((name, array) -> leaves.put(name, leaf(array)));
         Map<String, NDArray> grads = new LinkedHashMap<>();
+        ONE_COLLECTOR.lock();
         try (NDScope scope = new NDScope(); GradientCollector collector = Torch.engine().newGradientCollector()) {
             scope.suppressNotUsedWarning();
             NDArray value = scalar.apply(leaves);
@@ -35,6 +44,7 @@ public final class Autograd {
                 grads.put(e.getKey(), g);
             }
         } finally {
+            ONE_COLLECTOR.unlock();
             leaves.values().forEach(NDArray::close);
         }
         return grads;
@@ -46,6 +56,7 @@ public final class Autograd {
      * for the caller to read.
      */
     public static void backward(Supplier<NDArray> body) {
+        ONE_COLLECTOR.lock();
         try (NDScope scope = new NDScope(); GradientCollector collector = Torch.engine().newGradientCollector()) {
             scope.suppressNotUsedWarning();
             NDArray value = body.get();
@@ -53,6 +64,8 @@ public final class Autograd {
                 throw new IllegalArgumentException("gradient of a non-scalar of shape " + value.getShape());
             }
             collector.backward(value);
+        } finally {
+            ONE_COLLECTOR.unlock();
         }
     }
 

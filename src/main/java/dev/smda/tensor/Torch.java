@@ -39,6 +39,12 @@ public final class Torch {
         return engine().newBaseManager(device());
     }
 
+    /** The threads the engine uses within one operation (intra-op). */
+    public static int threads() {
+        engine();
+        return ai.djl.pytorch.jni.JniUtils.getNumThreads();
+    }
+
     /** Sets the threads the engine uses within one operation (intra-op). */
     public static void threads(int n) {
         engine();

@@ -1,0 +1,97 @@
+package dev.smda.run;
+
+import dev.smda.attribution.ExactEstimator;
+import dev.smda.attribution.GradientEstimator;
+import dev.smda.attribution.PairEffects;
+import dev.smda.attribution.PairEstimator;
+import dev.smda.attribution.PolicyDecomposition;
+import dev.smda.attribution.PolicySensitivity;
+import dev.smda.attribution.ReferenceTrajectory;
+import dev.smda.data.DataSets;
+import dev.smda.data.Probe;
+import dev.smda.gradient.GradientSpace;
+import dev.smda.io.Json;
+import dev.smda.lm.LanguageModel;
+import dev.smda.measure.Measurement;
+import dev.smda.measure.ProbeMeasurer;
+import dev.smda.measure.ProbeTokens;
+import dev.smda.measure.RefusalOpenings;
+import dev.smda.policy.RidgeFit;
+import dev.smda.progress.Progress;
+import dev.smda.sae.Sae;
+import dev.smda.train.SftConfig;
+import dev.smda.train.SftExample;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/**
+ * Everything a run's estimator is built from once the base is measured and the policy fitted: the
+ * settings, the inputs' paths, the probes, the base measurement (with its gates when frozen) and the
+ * policy. A run builds its estimator from it in-process, and hands it as JSON to every worker of a
+ * cluster, which builds the same estimator from the same numbers (doubles round-trip exactly).
+ *
+ * @param category each probe's category index, of {@code categories}
+ */
+public record EstimatorRecipe(RunConfig config, RunInputs inputs, List<Probe> probes, Measurement base, RidgeFit policy, int[] category,
+        int categories) {
+
+    /** Whether ΔX is measured with the encoder's active set frozen at the base. */
+    static boolean frozen(RunConfig config) {
+        return config.featureChange() == RunConfig.FeatureChange.LINEARIZED || config.estimator() == RunConfig.Estimator.GRADIENT;
+    }
+
+    /** The probes' measurer of the policy's features, frozen at the base's gates where the run's settings ask for it. */
+    ProbeMeasurer measurer(LanguageModel lm, Sae sae) {
+        RefusalOpenings openings = RefusalOpenings.of(lm.tokenizer(), config.refusalOpenings());
+        List<ProbeTokens> tokens = probes.stream().map(p -> ProbeTokens.of(lm.tokenizer(), lm.chat(), p.prompt())).toList();
+        ProbeMeasurer measurer = new ProbeMeasurer(tokens, openings, config.behaviour(), config.pooling(), sae, base.featureIds(), config.batchSize(),
+                config.encoding());
+        return frozen(config) ? measurer.frozenAt(base) : measurer;
+    }
+
+    /**
+     * The run's estimator on {@code lm} and {@code sae} (opened from this recipe's inputs).
+     *
+     * @param store where the exact estimator keeps each pair's measured effect
+     */
+    public PairEstimator estimator(LanguageModel lm, Sae sae, ExactEstimator.RawEffects store, Progress.Factory progress) {
+        ProbeMeasurer measurer = measurer(lm, sae);
+        SftConfig update = config.update().toSftConfig(config.seed());
+        if (config.estimator() == RunConfig.Estimator.GRADIENT) {
+            GradientSpace space = config.projection() > 0 ? GradientSpace.kronecker(lm.model(), config.projection(), config.seed()) : GradientSpace.full(lm.model());
+            return new GradientEstimator(lm, measurer, PolicySensitivity.of(policy, base.x(), base.y()), category, categories, update, space, config.maxLength(),
+                    progress);
+        }
+        PairEffects effects;
+        if (config.update().checkpoints() > 1) {
+            ReferenceTrajectory trajectory = ReferenceTrajectory.of(lm.model(), pairExamples(lm), update, config.update().checkpoints(), config.seed());
+            List<Measurement> measured = trajectory.models().stream().map(measurer::measure).toList();
+            effects = new PairEffects(lm, measurer, trajectory, measured, update, config.maxLength());
+        } else {
+            effects = new PairEffects(lm, measurer, base, update, config.maxLength());
+        }
+        return new ExactEstimator(effects, new PolicyDecomposition(policy, base.x(), base.y()), category, categories, store, () -> {});
+    }
+
+    /** Every pair as the reference fine-tuning pass sees it. */
+    private List<SftExample> pairExamples(LanguageModel lm) {
+        try {
+            return DataSets.pairs(inputs.pairs()).stream().map(p -> PairEffects.example(lm, p, config.maxLength())).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String toJson() {
+        return Json.compact(this);
+    }
+
+    public static EstimatorRecipe fromJson(String json) {
+        try {
+            return Json.MAPPER.readValue(json, EstimatorRecipe.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

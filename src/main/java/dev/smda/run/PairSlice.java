@@ -1,0 +1,19 @@
+package dev.smda.run;
+
+import dev.smda.attribution.PairAttribution;
+import dev.smda.attribution.PairEffect;
+import dev.smda.data.SftPair;
+import java.util.List;
+
+/**
+ * Pairs an executor estimates together: consecutive pairs of one attribution chunk, with the
+ * effects the exact estimator already measured for some of them (a resumed run does not measure a
+ * pair twice).
+ *
+ * @param offset where the first pair stands in its chunk
+ */
+public record PairSlice(int index, int chunk, int offset, List<SftPair> pairs, List<PairEffect> measured) {
+
+    /** What came of a slice: the pairs' estimates in order, and the effects measured for it now. */
+    public record Result(int slice, List<PairAttribution> attributions, List<PairEffect> measured) {}
+}

@@ -1,0 +1,155 @@
+package dev.smda.spark;
+
+import dev.smda.io.BadInputException;
+import dev.smda.io.Json;
+import dev.smda.run.EstimatorRecipe;
+import dev.smda.run.PairExecutor;
+import dev.smda.run.PairSlice;
+import dev.smda.run.RunConfig;
+import dev.smda.tensor.Torch;
+import java.io.IOException;
+import java.io.Serializable;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.SimpleFutureAction;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import scala.Function0;
+import scala.Function1;
+import scala.Function2;
+import scala.collection.Iterator;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.runtime.BoxedUnit;
+
+/**
+ * A run's pairs estimated on an Apache Spark cluster. The driver (this process) broadcasts the
+ * run's recipe; each slice of pairs is one task, and each executor JVM opens the model and SAE once
+ * ({@link SliceTasks}) and keeps them for every later task. A task's result comes back to the
+ * driver, which hands it to the run; Spark retries a failed task or a lost executor's tasks, and a
+ * result is delivered once, so nothing is written twice.
+ */
+final class SparkExecutor implements PairExecutor {
+
+    /** JVM options every executor needs, beside Spark's own module options (which Spark adds). */
+    static final String EXECUTOR_JVM_OPTIONS = "-Dai.djl.offline=true -DOPT_OUT_TRACKING=true --enable-native-access=ALL-UNNAMED -Xss16m";
+
+    /** Slices per task slot: enough that results flow back steadily and a lost executor loses little. */
+    private static final int SLICES_PER_SLOT = 4;
+
+    private final JavaSparkContext spark;
+    private final String master;
+
+    SparkExecutor(Choice choice) {
+        this.master = choice.master();
+        checkReachable(master);
+        SparkConf conf = new SparkConf().setMaster(master).setAppName("smda");
+        for (Map.Entry<String, String> e : choice.settings().entrySet()) {
+            conf.set(e.getKey(), e.getValue());
+        }
+        conf.set("spark.executor.extraJavaOptions", (conf.get("spark.executor.extraJavaOptions", "") + " " + EXECUTOR_JVM_OPTIONS).trim());
+        if (!master.startsWith("local") && !conf.contains("spark.jars") && !conf.contains("spark.executor.extraClassPath")) {
+            // Without spark-submit --jars, executors read smda from the paths this process has it at (a shared file system).
+            conf.set("spark.executor.extraClassPath", System.getProperty("java.class.path"));
+        }
+        try {
+            this.spark = new JavaSparkContext(conf);
+        } catch (RuntimeException e) {
+            throw new BadInputException("--spark " + master + ": Spark did not start: " + SparkFailures.firstLine(e));
+        }
+        spark.setLogLevel("WARN");
+    }
+
+    @Override
+    public int sliceSize(RunConfig config, int pairs) {
+        int slots = Math.max(1, spark.defaultParallelism());
+        int size = Math.max(1, (int) Math.ceil(pairs / (double) (slots * SLICES_PER_SLOT)));
+        if (config.estimator() == RunConfig.Estimator.GRADIENT) {
+            // Whole backward-pass batches of 16 pairs.
+            size = Math.max(16, (size + 15) / 16 * 16);
+        }
+        return size;
+    }
+
+    @Override
+    public void estimate(EstimatorRecipe recipe, List<PairSlice> slices, Listener listener) throws IOException {
+        String runId = UUID.randomUUID().toString();
+        Broadcast<String> shared = spark.broadcast(recipe.toJson());
+        List<String> tasks = slices.stream().map(Json::compact).toList();
+        LinkedBlockingQueue<String> results = new LinkedBlockingQueue<>();
+        List<Object> partitions = new ArrayList<>();
+        for (int i = 0; i < tasks.size(); i++) {
+            partitions.add(i);
+        }
+        Function1<Iterator<String>, String> perTask = (Function1<Iterator<String>, String> & Serializable) it -> SliceTasks.run(runId, shared.value(),
+                it.next());
+        Function2<Object, String, BoxedUnit> onResult = (Function2<Object, String, BoxedUnit> & Serializable) (i, r) -> {
+            results.add(r);
+            return BoxedUnit.UNIT;
+        };
+        Function0<Object> nothing = (Function0<Object> & Serializable) () -> null;
+        // In local mode the tasks run in this JVM and set the engine's threads to their own cores.
+        int threads = Torch.threads();
+        SimpleFutureAction<Object> job = spark.sc().submitJob(spark.parallelize(tasks, tasks.size()).rdd(), perTask,
+                CollectionConverters.asScala(partitions).toSeq(), onResult, nothing);
+        listener.prepared();
+        try {
+            int received = 0;
+            while (received < tasks.size()) {
+                String r = results.poll(200, TimeUnit.MILLISECONDS);
+                if (r != null) {
+                    SliceTasks.Output out = Json.MAPPER.readValue(r, SliceTasks.Output.class);
+                    listener.finished(out.result());
+                    received++;
+                } else if (job.isCompleted() && results.isEmpty()) {
+                    job.get();
+                    if (results.isEmpty()) {
+                        throw new IllegalStateException("Spark finished the job with " + (tasks.size() - received) + " slices' results missing");
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            job.cancel();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (BadInputException | IOException e) {
+            job.cancel();
+            throw e;
+        } catch (Exception e) {
+            throw SparkFailures.explain(master, e);
+        } finally {
+            Torch.threads(threads);
+            shared.destroy();
+        }
+    }
+
+    @Override
+    public void close() {
+        spark.stop();
+    }
+
+    /** A spark:// master that nothing answers at fails in one line now, not after Spark's minute of retries. */
+    private static void checkReachable(String master) {
+        if (!master.startsWith("spark://")) {
+            return;
+        }
+        String refused = null;
+        for (String hostPort : master.substring("spark://".length()).split(",")) {
+            int colon = hostPort.lastIndexOf(':');
+            String host = colon < 0 ? hostPort : hostPort.substring(0, colon);
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(host, colon < 0 ? 7077 : Integer.parseInt(hostPort.substring(colon + 1))), 5000);
+                return;
+            } catch (IOException | NumberFormatException e) {
+                refused = hostPort + " (" + e.getMessage() + ")";
+            }
+        }
+        throw new BadInputException("--spark " + master + ": no Spark master answers at " + refused);
+    }
+}

@@ -1,0 +1,12 @@
+package dev.smda.spark;
+
+import dev.smda.run.PairExecutor;
+
+/** Registers {@link SparkExecutor} as the cluster executor ({@code META-INF/services}). */
+public final class SparkExecutorProvider implements PairExecutor.Provider {
+
+    @Override
+    public PairExecutor open(PairExecutor.Choice choice) {
+        return new SparkExecutor(choice);
+    }
+}
