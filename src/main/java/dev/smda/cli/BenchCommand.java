@@ -5,6 +5,7 @@ import dev.smda.bench.ScaleBenchmark;
 import dev.smda.io.AtomicFiles;
 import dev.smda.progress.Progress;
 import dev.smda.run.Demo;
+import dev.smda.run.PairExecutor;
 import dev.smda.run.RunConfig;
 import dev.smda.run.RunInputs;
 import dev.smda.run.SmdaRun;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure the engine: float32 matmul, SAE encoding (d_in 3072, 12,288 features), and a forward pass and an SFT step of a",
             "12.6M-parameter Llama, in tokens/s and GFLOP/s. Subcommands time the demo, a validation, and SMDA at scale."},
-        subcommands = {BenchCommand.DemoBench.class, BenchCommand.ValidateBench.class, BenchCommand.ScaleBench.class})
+        subcommands = {BenchCommand.DemoBench.class, BenchCommand.ValidateBench.class, BenchCommand.ScaleBench.class, BenchCommand.ClusterBench.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--batch", defaultValue = "8", description = "Sequences per batch (default: ${DEFAULT-VALUE}).")
@@ -53,10 +54,14 @@ final class BenchCommand implements Callable<Integer> {
 
     /** The demo's run of the embedded world in a temporary folder. */
     static SmdaRun.Result demoRun(Path out, Progress.Factory progress) throws Exception {
+        return demoRun(out, progress, PairExecutor.Choice.IN_PROCESS);
+    }
+
+    static SmdaRun.Result demoRun(Path out, Progress.Factory progress, PairExecutor.Choice where) throws Exception {
         Path world = EmbeddedWorld.path();
         RunInputs inputs = new RunInputs(world.resolve(WorldLayout.MODEL), world.resolve(WorldLayout.SAE), world.resolve(WorldLayout.PROBES),
                 world.resolve(WorldLayout.PAIRS));
-        return new SmdaRun(Demo.config(), inputs, out, progress).execute(false);
+        return new SmdaRun(Demo.config(), inputs, out, progress, where).execute(false);
     }
 
     static void printPhases(Map<String, Double> timings) {
@@ -128,6 +133,61 @@ final class BenchCommand implements Callable<Integer> {
                 return 0;
             } finally {
                 AtomicFiles.deleteRecursively(out);
+            }
+        }
+    }
+
+    @Command(name = "cluster", mixinStandardHelpOptions = true,
+            description = {"The demo in-process, on Spark local[2], and on a standalone Spark cluster of two single-core workers started on 127.0.0.1:",
+                "seconds in all and estimating the pairs, speed-up against in-process, each worker's one-time opening cost, and whether the",
+                "per-pair results are byte-identical to the in-process run's."})
+    static final class ClusterBench implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            Path out = Files.createTempDirectory("smda-bench-cluster");
+            Map<String, String> loopback = Map.of("spark.ui.enabled", "false", "spark.driver.host", "127.0.0.1", "spark.driver.bindAddress", "127.0.0.1");
+            try {
+                System.out.printf("the demo (embedded world, 200 pairs), %d cores%n", Runtime.getRuntime().availableProcessors());
+                Timed local = Timed.run("in-process", out.resolve("in-process"), PairExecutor.Choice.IN_PROCESS);
+                local.print(local);
+                Timed.run("Spark local[2]", out.resolve("local-2"), new PairExecutor.Choice("local[2]", loopback)).print(local);
+                try (PairExecutor.LocalCluster cluster = PairExecutor.provider().startLocalCluster(2, out.resolve("cluster"))) {
+                    Timed.run("standalone, 2 workers x 1 core", out.resolve("standalone"), new PairExecutor.Choice(cluster.master(), loopback)).print(local);
+                }
+                return 0;
+            } finally {
+                AtomicFiles.deleteRecursively(out);
+            }
+        }
+
+        private record Timed(String name, SmdaRun.Result result, double seconds, Map<String, byte[]> files) {
+            static Timed run(String name, Path dir, PairExecutor.Choice where) throws Exception {
+                long start = System.nanoTime();
+                SmdaRun.Result r = demoRun(dir, Progress.SILENT, where);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                Map<String, byte[]> files = new java.util.TreeMap<>();
+                for (String folder : List.of(dev.smda.run.RunDirectory.PAIRS, dev.smda.run.RunDirectory.ATTRIBUTION)) {
+                    try (var list = Files.list(dir.resolve(folder))) {
+                        for (Path f : list.toList()) {
+                            files.put(folder + "/" + f.getFileName(), Files.readAllBytes(f));
+                        }
+                    }
+                }
+                return new Timed(name, r, seconds, files);
+            }
+
+            void print(Timed reference) throws java.io.IOException {
+                Map<String, Double> phases = dev.smda.io.Json.MAPPER.treeToValue(dev.smda.io.Json.read(result.directory().file(dev.smda.run.RunDirectory.MANIFEST)),
+                        dev.smda.run.RunManifest.class).timings();
+                double estimate = phases.getOrDefault("estimate the pairs", Double.NaN);
+                double referenceEstimate = dev.smda.io.Json.MAPPER.treeToValue(dev.smda.io.Json.read(reference.result.directory().file(
+                        dev.smda.run.RunDirectory.MANIFEST)), dev.smda.run.RunManifest.class).timings().getOrDefault("estimate the pairs", Double.NaN);
+                boolean same = files.keySet().equals(reference.files.keySet())
+                        && files.keySet().stream().allMatch(k -> java.util.Arrays.equals(files.get(k), reference.files.get(k)));
+                System.out.printf("%-32s %7.1f s in all (%.2fx), estimating the pairs %7.1f s (%.2fx)%s; results %s%n", name, seconds, reference.seconds / seconds,
+                        estimate, referenceEstimate / estimate, phases.entrySet().stream().filter(e -> e.getKey().startsWith("open a worker"))
+                                .map(e -> String.format(", %s %.1f s", e.getKey(), e.getValue())).collect(java.util.stream.Collectors.joining()),
+                        same ? "byte-identical to in-process" : "DIFFER from in-process");
             }
         }
     }

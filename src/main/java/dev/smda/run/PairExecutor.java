@@ -29,6 +29,11 @@ public interface PairExecutor extends AutoCloseable {
     /** Pairs per slice that keep this executor's workers busy and its results flowing back, for {@code pairs} pairs to estimate. */
     int sliceSize(RunConfig config, int pairs);
 
+    /** Seconds this executor spent on what the run's phases do not show (a cluster's workers opening the model), by name; for run.json. */
+    default Map<String, Double> timings() {
+        return Map.of();
+    }
+
     @Override
     default void close() {}
 
@@ -42,15 +47,36 @@ public interface PairExecutor extends AutoCloseable {
         }
     }
 
+    /** A cluster started on this machine for tests and benchmarks. */
+    interface LocalCluster extends AutoCloseable {
+        /** The master URL to run on. */
+        String master();
+
+        /** Kills worker {@code i} and what it started with SIGKILL, as a machine that fails. */
+        void killWorker(int i) throws InterruptedException;
+
+        /** Stops every process the cluster started, and waits for them. */
+        @Override
+        void close();
+    }
+
     /** Makes a cluster executor; registered as a service by the module that brings the cluster's libraries. */
     interface Provider {
         PairExecutor open(Choice choice) throws IOException;
+
+        /** Starts a cluster of {@code workers} single-core workers on 127.0.0.1, its files under {@code dir}. */
+        LocalCluster startLocalCluster(int workers, java.nio.file.Path dir) throws IOException;
     }
 
     /** The cluster executor for {@code choice}, or a one-line error when this build has none. */
     static PairExecutor cluster(Choice choice) throws IOException {
+        return provider().open(choice);
+    }
+
+    /** The cluster support this build has, or a one-line error. */
+    static Provider provider() {
         for (Provider p : ServiceLoader.load(Provider.class)) {
-            return p.open(choice);
+            return p;
         }
         throw new dev.smda.io.BadInputException("--spark: this smda was built without Spark support; run it through ./smda, which builds it when --spark is given");
     }

@@ -134,6 +134,7 @@ public final class SmdaRun {
             try (PairExecutor executor = where.inProcess() ? new InProcessExecutor(lm, sae, progress) : PairExecutor.cluster(where)) {
                 computed = estimateAll(executor, recipe, pairs, categories);
                 phase("estimate the pairs");
+                timings.putAll(executor.timings());
             }
             PairAnalysis streamed = analysePairs(probes, pairs, base, policy, categories);
             CurationResult curation = null;

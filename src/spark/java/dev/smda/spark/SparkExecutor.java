@@ -45,6 +45,8 @@ final class SparkExecutor implements PairExecutor {
 
     private final JavaSparkContext spark;
     private final String master;
+    /** Seconds each task that opened a worker spent opening it. */
+    private final List<Double> opened = new ArrayList<>();
 
     SparkExecutor(Choice choice) {
         this.master = choice.master();
@@ -105,6 +107,9 @@ final class SparkExecutor implements PairExecutor {
                 String r = results.poll(200, TimeUnit.MILLISECONDS);
                 if (r != null) {
                     SliceTasks.Output out = Json.MAPPER.readValue(r, SliceTasks.Output.class);
+                    if (out.openSeconds() > 0) {
+                        opened.add(out.openSeconds());
+                    }
                     listener.finished(out.result());
                     received++;
                 } else if (job.isCompleted() && results.isEmpty()) {
@@ -127,6 +132,16 @@ final class SparkExecutor implements PairExecutor {
             Torch.threads(threads);
             shared.destroy();
         }
+    }
+
+    @Override
+    public Map<String, Double> timings() {
+        if (opened.isEmpty()) {
+            return Map.of();
+        }
+        // What each worker JVM paid once: the model, the SAE and the estimator's preparation.
+        return Map.of("open a worker (mean of " + opened.size() + ")", opened.stream().mapToDouble(Double::doubleValue).average().orElseThrow(),
+                "open a worker (slowest)", opened.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
     }
 
     @Override

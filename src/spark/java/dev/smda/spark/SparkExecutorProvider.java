@@ -9,4 +9,9 @@ public final class SparkExecutorProvider implements PairExecutor.Provider {
     public PairExecutor open(PairExecutor.Choice choice) {
         return new SparkExecutor(choice);
     }
+
+    @Override
+    public PairExecutor.LocalCluster startLocalCluster(int workers, java.nio.file.Path dir) throws java.io.IOException {
+        return StandaloneCluster.start(workers, dir);
+    }
 }

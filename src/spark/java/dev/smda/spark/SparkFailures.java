@@ -24,10 +24,18 @@ final class SparkFailures {
      */
     static RuntimeException explain(String master, Exception e) {
         Throwable t = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-        String text = String.valueOf(t.getMessage());
+        StringBuilder chain = new StringBuilder();
+        for (Throwable c = t; c != null && chain.length() < 100_000; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof BadInputException bad) {
+                return bad;
+            }
+            chain.append(c.getMessage()).append('\n');
+        }
+        String text = chain.toString();
         String bad = BadInputException.class.getName() + ": ";
         int at = text.indexOf(bad);
         if (at >= 0) {
+            // An executor's exception, as text: Spark ships a task's failure to the driver as its message.
             return new BadInputException(text.substring(at + bad.length()).lines().findFirst().orElse(""));
         }
         if (text.contains("OutOfMemoryError") || text.contains("ExecutorLostFailure") || text.contains("exit code 137")) {

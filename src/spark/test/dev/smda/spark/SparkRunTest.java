@@ -1,0 +1,174 @@
+package dev.smda.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.smda.data.SftPair;
+import dev.smda.io.BadInputException;
+import dev.smda.progress.Progress;
+import dev.smda.run.Demo;
+import dev.smda.run.EstimatorRecipe;
+import dev.smda.run.PairExecutor;
+import dev.smda.run.PairSlice;
+import dev.smda.run.RunConfig;
+import dev.smda.run.RunDirectory;
+import dev.smda.run.RunInputs;
+import dev.smda.run.SmdaRun;
+import dev.smda.testing.DemoRun;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs on Spark give the in-process run's per-pair results: in local[2], and on a standalone cluster
+ * (a Master and two single-core Workers on 127.0.0.1, started here from the test's classpath) that
+ * loses a Worker to SIGKILL mid-run. Every process started here is stopped.
+ */
+class SparkRunTest {
+
+    /** The demo's settings (`smda run --lr 1e-2`) on the first pairs of the embedded world. */
+    static final RunConfig CONFIG = RunConfig.defaults().with("smda", Demo.config().update());
+    static final int PAIRS = 24;
+
+    @TempDir
+    static Path dir;
+    static RunInputs inputs;
+    static Map<String, byte[]> inProcess;
+    static final List<StandaloneCluster> clusters = new ArrayList<>();
+
+    @BeforeAll
+    static void inProcessRun() throws IOException {
+        Path pairs = dir.resolve("pairs.jsonl");
+        Files.write(pairs, Files.readAllLines(DemoRun.WORLD.resolve("pairs.jsonl")).subList(0, PAIRS));
+        RunInputs world = DemoRun.inputs();
+        inputs = new RunInputs(world.model().toAbsolutePath(), world.sae().toAbsolutePath(), world.probes().toAbsolutePath(), pairs.toAbsolutePath());
+        inProcess = results(new SmdaRun(CONFIG, inputs, dir.resolve("in-process"), Progress.SILENT).execute(false).directory().root());
+    }
+
+    /** Whatever a failed test left running. */
+    @AfterAll
+    static void stopEverything() {
+        clusters.forEach(StandaloneCluster::close);
+    }
+
+    /** Loopback only, no web UI: what a test may open. */
+    static Map<String, String> quiet() {
+        return Map.of("spark.ui.enabled", "false", "spark.driver.host", "127.0.0.1", "spark.driver.bindAddress", "127.0.0.1");
+    }
+
+    @Test
+    void localModeGivesTheInProcessResults() throws IOException {
+        Path run = dir.resolve("local-2");
+        SmdaRun.Result r = new SmdaRun(CONFIG, inputs, run, Progress.SILENT, new PairExecutor.Choice("local[2]", quiet())).execute(false);
+        assertEquals(PAIRS, r.pairsComputed());
+        assertSameResults(results(run));
+    }
+
+    @Test
+    void aStandaloneClusterThatLosesAWorkerMidRunGivesTheSameResults() throws Exception {
+        Path run = dir.resolve("standalone");
+        java.util.Set<ProcessHandle> before = ProcessHandle.current().descendants().collect(java.util.stream.Collectors.toSet());
+        StandaloneCluster cluster = StandaloneCluster.start(2, dir.resolve("cluster"));
+        clusters.add(cluster);
+        CompletableFuture<SmdaRun.Result> running = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new SmdaRun(CONFIG, inputs, run, Progress.SILENT, new PairExecutor.Choice(cluster.master(), quiet())).execute(false);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        // Mid-run: some pairs' results are in, not all.
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (finishedPairs(run) == 0) {
+            assertFalse(running.isDone(), () -> "the run ended before a worker was killed: " + running.join());
+            assertTrue(System.nanoTime() < deadline, "no pair finished on the cluster");
+            Thread.sleep(100);
+        }
+        cluster.killWorker(0);
+        assertTrue(finishedPairs(run) < PAIRS, "the worker was killed after the run had finished");
+        SmdaRun.Result r = running.get(10, TimeUnit.MINUTES);
+        assertEquals(PAIRS, r.pairsComputed());
+        assertSameResults(results(run));
+        cluster.close();
+        assertTrue(ProcessHandle.current().descendants().filter(p -> !before.contains(p)).noneMatch(ProcessHandle::isAlive),
+                "a process the cluster started is still running");
+    }
+
+    @Test
+    void anUnreachableMasterIsOneLine() throws IOException {
+        String master = "spark://127.0.0.1:" + freePort();
+        BadInputException e = assertThrows(BadInputException.class, () -> new SmdaRun(CONFIG, inputs, dir.resolve("unreachable"), Progress.SILENT,
+                new PairExecutor.Choice(master, quiet())).execute(false));
+        assertTrue(e.getMessage().startsWith("--spark " + master + ": no Spark master answers at 127.0.0.1:"), e.getMessage());
+    }
+
+    @Test
+    void executorsWithoutTheModelSayWhichPathTheyLack() throws IOException {
+        Path missing = dir.resolve("not-on-this-node/model");
+        RunInputs elsewhere = new RunInputs(missing, inputs.sae(), inputs.probes(), inputs.pairs());
+        EstimatorRecipe recipe = new EstimatorRecipe(CONFIG, elsewhere, List.of(), null, null, new int[0], 0);
+        SftPair pair = new SftPair("a", "Hello", "Hi!", "cooking", false);
+        try (PairExecutor spark = new SparkExecutor(new PairExecutor.Choice("local[1]", quiet()))) {
+            BadInputException e = assertThrows(BadInputException.class, () -> spark.estimate(recipe, List.of(new PairSlice(0, 0, 0, List.of(pair), List.of())),
+                    new PairExecutor.Listener() {
+                        @Override
+                        public void prepared() {}
+
+                        @Override
+                        public void finished(PairSlice.Result result) {}
+                    }));
+            assertTrue(e.getMessage().startsWith("executor on ") && e.getMessage().contains(missing + ": no such file or folder"), e.getMessage());
+        }
+    }
+
+    private static void assertSameResults(Map<String, byte[]> actual) {
+        assertEquals(inProcess.keySet(), actual.keySet());
+        for (String name : inProcess.keySet()) {
+            assertArrayEquals(inProcess.get(name), actual.get(name), name + " differs from the in-process run's");
+        }
+    }
+
+    /** The bytes of every per-pair and chunk file, by name. */
+    static Map<String, byte[]> results(Path run) throws IOException {
+        Map<String, byte[]> out = new TreeMap<>();
+        for (String folder : List.of(RunDirectory.PAIRS, RunDirectory.ATTRIBUTION)) {
+            try (Stream<Path> files = Files.list(run.resolve(folder))) {
+                for (Path f : files.toList()) {
+                    out.put(folder + "/" + f.getFileName(), Files.readAllBytes(f));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static long finishedPairs(Path run) throws IOException {
+        Path folder = run.resolve(RunDirectory.PAIRS);
+        if (!Files.isDirectory(folder)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.filter(f -> f.toString().endsWith(".safetensors")).count();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
