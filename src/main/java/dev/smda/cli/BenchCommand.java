@@ -165,15 +165,7 @@ final class BenchCommand implements Callable<Integer> {
                 long start = System.nanoTime();
                 SmdaRun.Result r = demoRun(dir, Progress.SILENT, where);
                 double seconds = (System.nanoTime() - start) / 1e9;
-                Map<String, byte[]> files = new java.util.TreeMap<>();
-                for (String folder : List.of(dev.smda.run.RunDirectory.PAIRS, dev.smda.run.RunDirectory.ATTRIBUTION)) {
-                    try (var list = Files.list(dir.resolve(folder))) {
-                        for (Path f : list.toList()) {
-                            files.put(folder + "/" + f.getFileName(), Files.readAllBytes(f));
-                        }
-                    }
-                }
-                return new Timed(name, r, seconds, files);
+                return new Timed(name, r, seconds, r.directory().resultFiles());
             }
 
             void print(Timed reference) throws java.io.IOException {

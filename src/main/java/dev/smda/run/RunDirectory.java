@@ -44,6 +44,22 @@ public final class RunDirectory {
         this.root = root;
     }
 
+    /** The bytes of every file in {@code pairs/} and {@code attribution/} (temporary ones too), by name: what two runs must agree on. */
+    public java.util.SortedMap<String, byte[]> resultFiles() throws IOException {
+        java.util.SortedMap<String, byte[]> out = new java.util.TreeMap<>();
+        for (String folder : List.of(PAIRS, ATTRIBUTION)) {
+            Path dir = root.resolve(folder);
+            if (Files.isDirectory(dir)) {
+                try (var files = Files.list(dir)) {
+                    for (Path f : files.toList()) {
+                        out.put(folder + "/" + f.getFileName(), Files.readAllBytes(f));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     /** The record of finished result files (read when first needed). */
     private Checksums checksums() {
         if (checksums == null) {

@@ -25,7 +25,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -143,17 +142,8 @@ class SparkRunTest {
         }
     }
 
-    /** The bytes of every per-pair and chunk file, by name. */
     static Map<String, byte[]> results(Path run) throws IOException {
-        Map<String, byte[]> out = new TreeMap<>();
-        for (String folder : List.of(RunDirectory.PAIRS, RunDirectory.ATTRIBUTION)) {
-            try (Stream<Path> files = Files.list(run.resolve(folder))) {
-                for (Path f : files.toList()) {
-                    out.put(folder + "/" + f.getFileName(), Files.readAllBytes(f));
-                }
-            }
-        }
-        return out;
+        return new RunDirectory(run).resultFiles();
     }
 
     private static long finishedPairs(Path run) throws IOException {
