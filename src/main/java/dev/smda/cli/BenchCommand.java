@@ -5,7 +5,7 @@ import dev.smda.bench.ScaleBenchmark;
 import dev.smda.io.AtomicFiles;
 import dev.smda.progress.Progress;
 import dev.smda.run.Demo;
-import dev.smda.run.PairExecutor;
+import dev.smda.execute.Executor;
 import dev.smda.run.RunConfig;
 import dev.smda.run.RunInputs;
 import dev.smda.run.SmdaRun;
@@ -54,10 +54,10 @@ final class BenchCommand implements Callable<Integer> {
 
     /** The demo's run of the embedded world in a temporary folder. */
     static SmdaRun.Result demoRun(Path out, Progress.Factory progress) throws Exception {
-        return demoRun(out, progress, PairExecutor.Choice.IN_PROCESS);
+        return demoRun(out, progress, Executor.Choice.IN_PROCESS);
     }
 
-    static SmdaRun.Result demoRun(Path out, Progress.Factory progress, PairExecutor.Choice where) throws Exception {
+    static SmdaRun.Result demoRun(Path out, Progress.Factory progress, Executor.Choice where) throws Exception {
         Path world = EmbeddedWorld.path();
         RunInputs inputs = new RunInputs(world.resolve(WorldLayout.MODEL), world.resolve(WorldLayout.SAE), world.resolve(WorldLayout.PROBES),
                 world.resolve(WorldLayout.PAIRS));
@@ -148,11 +148,11 @@ final class BenchCommand implements Callable<Integer> {
             Map<String, String> loopback = Map.of("spark.ui.enabled", "false", "spark.driver.host", "127.0.0.1", "spark.driver.bindAddress", "127.0.0.1");
             try {
                 System.out.printf("the demo (embedded world, 200 pairs), %d cores%n", Runtime.getRuntime().availableProcessors());
-                Timed local = Timed.run("in-process", out.resolve("in-process"), PairExecutor.Choice.IN_PROCESS);
+                Timed local = Timed.run("in-process", out.resolve("in-process"), Executor.Choice.IN_PROCESS);
                 local.print(local);
-                Timed.run("Spark local[2]", out.resolve("local-2"), new PairExecutor.Choice("local[2]", loopback)).print(local);
-                try (PairExecutor.LocalCluster cluster = PairExecutor.provider().startLocalCluster(2, out.resolve("cluster"))) {
-                    Timed.run("standalone, 2 workers x 1 core", out.resolve("standalone"), new PairExecutor.Choice(cluster.master(), loopback)).print(local);
+                Timed.run("Spark local[2]", out.resolve("local-2"), new Executor.Choice("local[2]", loopback)).print(local);
+                try (Executor.LocalCluster cluster = Executor.provider().startLocalCluster(2, out.resolve("cluster"))) {
+                    Timed.run("standalone, 2 workers x 1 core", out.resolve("standalone"), new Executor.Choice(cluster.master(), loopback)).print(local);
                 }
                 return 0;
             } finally {
@@ -161,7 +161,7 @@ final class BenchCommand implements Callable<Integer> {
         }
 
         private record Timed(String name, SmdaRun.Result result, double seconds, Map<String, byte[]> files) {
-            static Timed run(String name, Path dir, PairExecutor.Choice where) throws Exception {
+            static Timed run(String name, Path dir, Executor.Choice where) throws Exception {
                 long start = System.nanoTime();
                 SmdaRun.Result r = demoRun(dir, Progress.SILENT, where);
                 double seconds = (System.nanoTime() - start) / 1e9;

@@ -6,19 +6,18 @@ import dev.smda.measure.FeatureEncoding;
 import dev.smda.measure.Pooling;
 import dev.smda.policy.RidgeOptions;
 import dev.smda.progress.Progress;
-import dev.smda.run.PairExecutor;
+import dev.smda.execute.Executor;
 import dev.smda.run.RunConfig;
 import dev.smda.run.RunInputs;
 import dev.smda.run.SmdaRun;
 import dev.smda.train.SftConfig;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
@@ -136,25 +135,18 @@ final class RunCommand implements Callable<Integer> {
             + "with the chat template (default: none; a pair longer than the model's context is an error).")
     Integer maxLength;
 
-    @Option(names = "--spark", paramLabel = "MASTER", description = "Estimate the pairs on Apache Spark: local[N], spark://HOST:PORT, or any "
-            + "master Spark accepts (default: in this process). The results are the same; see the README's \"On a cluster\".")
-    String spark;
-
-    @Option(names = "--spark-conf", paramLabel = "KEY=VALUE", description = "A Spark setting (repeatable), e.g. spark.executor.memory=8g.")
-    Map<String, String> sparkConf = new LinkedHashMap<>();
+    @Mixin
+    SparkOptions spark;
 
     @Override
     public Integer call() throws Exception {
-        if (spark == null && !sparkConf.isEmpty()) {
-            throw new BadInputException("--spark-conf needs --spark MASTER");
-        }
+        Executor.Choice where = spark.choice();
         Checks.model(model, "--model");
         Checks.folder(sae, "--sae");
         Checks.file(probes, "--probes");
         Checks.file(pairs, "--pairs");
         Checks.output(out, "--out", true);
         RunConfig config = configure(preset(preset)).checked();
-        PairExecutor.Choice where = spark == null ? PairExecutor.Choice.IN_PROCESS : new PairExecutor.Choice(spark, sparkConf);
         SmdaRun.Result result = new SmdaRun(config, new RunInputs(model, sae, probes, pairs), out, Progress.console(), where).execute(resume);
         Summary.printAndWriteReport(result);
         return 0;

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -76,8 +77,12 @@ final class ValidateCommand implements Callable<Integer> {
         }
     }
 
+    @Mixin
+    SparkOptions spark;
+
     @Override
     public Integer call() throws Exception {
+        dev.smda.execute.Executor.Choice where = spark.choice();
         Checks.folder(run, "RUN_DIR");
         if (out != null) {
             Checks.output(out, "--out", true);
@@ -85,7 +90,7 @@ final class ValidateCommand implements Callable<Integer> {
         dev.smda.validate.ValidationConfig config = dev.smda.validate.ValidationConfig.of(subsets, fraction, repeats, epochs, batchSize, seed,
                 methods, removalCategory, sizes(removalSizes), removalSeeds, looPairs, ekfacDamping, bootstrap);
         Path folder = out != null ? out : Validation.defaultOut(run);
-        ValidationResult result = new Validation(run, folder, config, Progress.console()).execute(resume);
+        ValidationResult result = new Validation(run, folder, config, Progress.console(), where).execute(resume);
         System.out.print(ValidationReport.text(result));
         System.out.println("wrote " + folder.resolve("validation.json"));
         return 0;

@@ -12,8 +12,8 @@ import java.util.List;
  *
  * @param offset where the first pair stands in its chunk
  */
-public record PairSlice(int index, int chunk, int offset, List<SftPair> pairs, List<PairEffect> measured) {
+public record PairSlice(int chunk, int offset, List<SftPair> pairs, List<PairEffect> measured) {
 
     /** What came of a slice: the pairs' estimates in order, and the effects measured for it now. */
-    public record Result(int slice, List<PairAttribution> attributions, List<PairEffect> measured) {}
+    public record Result(List<PairAttribution> attributions, List<PairEffect> measured) {}
 }

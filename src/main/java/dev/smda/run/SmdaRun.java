@@ -13,6 +13,8 @@ import dev.smda.attribution.PairAttribution;
 import dev.smda.attribution.PairEffect;
 import dev.smda.attribution.PairEffects;
 import dev.smda.data.DataSets;
+import dev.smda.execute.Executor;
+import dev.smda.execute.Job;
 import dev.smda.data.Probe;
 import dev.smda.data.SftPair;
 import dev.smda.io.BadInputException;
@@ -58,17 +60,17 @@ public final class SmdaRun {
     private final RunInputs inputs;
     private final RunDirectory dir;
     private final Progress.Factory progress;
-    private final PairExecutor.Choice where;
+    private final Executor.Choice where;
     /** Seconds per phase, in order (see {@link RunManifest#timings}). */
     private final Map<String, Double> timings = new LinkedHashMap<>();
     private long phaseStart;
 
     public SmdaRun(RunConfig config, RunInputs inputs, Path out, Progress.Factory progress) {
-        this(config, inputs, out, progress, PairExecutor.Choice.IN_PROCESS);
+        this(config, inputs, out, progress, Executor.Choice.IN_PROCESS);
     }
 
     /** @param where where the pairs are estimated (the results do not depend on it) */
-    public SmdaRun(RunConfig config, RunInputs inputs, Path out, Progress.Factory progress, PairExecutor.Choice where) {
+    public SmdaRun(RunConfig config, RunInputs inputs, Path out, Progress.Factory progress, Executor.Choice where) {
         this.config = config.checked();
         this.inputs = inputs;
         this.dir = new RunDirectory(out);
@@ -123,8 +125,9 @@ public final class SmdaRun {
             int[] category = probes.stream().mapToInt(p -> categories.indexOf(p.category())).toArray();
             EstimatorRecipe recipe = new EstimatorRecipe(config, inputs, probes, base, policy, category, categories.size());
             int computed;
-            try (PairExecutor executor = where.inProcess() ? new InProcessExecutor(lm, sae, progress) : PairExecutor.cluster(where)) {
-                computed = estimateAll(executor, recipe, pairs, categories);
+            try (Executor executor = Executor.of(where)) {
+                Job<PairSlice, PairSlice.Result> job = new Job<>(SliceWorker.Factory.class, recipe.toJson(), () -> new SliceWorker(recipe, lm, sae, progress));
+                computed = estimateAll(executor, job, recipe, pairs, categories);
                 phase("estimate the pairs");
                 timings.putAll(executor.timings());
             }
@@ -161,7 +164,8 @@ public final class SmdaRun {
     }
 
     /** Hands every pair of an unfinished chunk to the executor and writes what comes back; returns how many pairs it computed. */
-    private int estimateAll(PairExecutor executor, EstimatorRecipe recipe, List<SftPair> pairs, List<String> categories) throws IOException {
+    private int estimateAll(Executor executor, Job<PairSlice, PairSlice.Result> job, EstimatorRecipe recipe, List<SftPair> pairs, List<String> categories)
+            throws IOException {
         boolean exact = config.estimator() == RunConfig.Estimator.EXACT;
         int size = chunkSize(config);
         long before = 0;
@@ -179,7 +183,7 @@ public final class SmdaRun {
                 }
             }
         }
-        int sliceSize = executor.sliceSize(config, pending);
+        int sliceSize = sliceSize(executor.slots(), pending);
         List<PairSlice> slices = new ArrayList<>();
         Map<Integer, PairAttribution[]> chunks = new LinkedHashMap<>();
         Map<Integer, Integer> missing = new LinkedHashMap<>();
@@ -197,7 +201,7 @@ public final class SmdaRun {
                         }
                     }
                 }
-                slices.add(new PairSlice(slices.size(), c, s, List.copyOf(part), measured));
+                slices.add(new PairSlice(c, s, List.copyOf(part), measured));
             }
         }
         if (slices.isEmpty()) {
@@ -207,7 +211,7 @@ public final class SmdaRun {
         Progress[] bar = new Progress[1];
         long[] done = {before};
         try {
-            executor.estimate(recipe, slices, new PairExecutor.Listener() {
+            executor.run(job, slices, new Executor.Listener<>() {
                 @Override
                 public void prepared() {
                     phase("prepare the estimator");
@@ -215,8 +219,8 @@ public final class SmdaRun {
                 }
 
                 @Override
-                public void finished(PairSlice.Result result) throws IOException {
-                    PairSlice slice = slices.get(result.slice());
+                public void finished(int index, PairSlice.Result result) throws IOException {
+                    PairSlice slice = slices.get(index);
                     for (PairEffect e : result.measured()) {
                         dir.writePair(e);
                     }
@@ -238,6 +242,25 @@ public final class SmdaRun {
             }
         }
         return (int) (done[0] - before);
+    }
+
+    /** Pairs the gradient estimator takes through one backward pass. */
+    private static final int GRADIENT_BATCH = 16;
+
+    /** Slices per task slot of a cluster: enough that results flow back steadily and a lost executor loses little. */
+    private static final int SLICES_PER_SLOT = 4;
+
+    /**
+     * Pairs per slice: in-process, one pair for the exact estimator (its effect is written before the
+     * next starts) or one backward-pass batch; on a cluster, a few slices per slot, in whole batches.
+     */
+    private int sliceSize(int slots, int pending) {
+        int batch = config.estimator() == RunConfig.Estimator.GRADIENT ? GRADIENT_BATCH : 1;
+        if (slots <= 1) {
+            return batch;
+        }
+        int size = (int) Math.ceil(pending / (double) (slots * SLICES_PER_SLOT));
+        return Math.max(batch, (size + batch - 1) / batch * batch);
     }
 
     private List<SftPair> chunk(List<SftPair> pairs, int c) {

@@ -58,6 +58,10 @@ final class Retrainer {
 
     /** The order pairs are trained in: per epoch a shuffle drawn from {@code seed}. */
     List<SftPair> order(List<SftPair> pairs, long seed) {
+        return order(pairs, seed, epochs);
+    }
+
+    static List<SftPair> order(List<SftPair> pairs, long seed, int epochs) {
         Random random = new Random(seed);
         List<SftPair> out = new ArrayList<>();
         for (int e = 0; e < epochs; e++) {

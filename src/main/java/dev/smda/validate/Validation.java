@@ -2,10 +2,11 @@ package dev.smda.validate;
 
 import dev.smda.analysis.Analysis;
 import dev.smda.analysis.CategoryGap;
-import dev.smda.attribution.PairEffects;
 import dev.smda.data.DataSets;
 import dev.smda.data.Probe;
 import dev.smda.data.SftPair;
+import dev.smda.execute.Executor;
+import dev.smda.execute.Job;
 import dev.smda.io.BadInputException;
 import dev.smda.io.Json;
 import dev.smda.io.SafeTensorsFile;
@@ -13,17 +14,14 @@ import dev.smda.io.SafeTensorsWriter;
 import dev.smda.lm.LanguageModel;
 import dev.smda.lm.Models;
 import dev.smda.measure.Measurement;
-import dev.smda.measure.ProbeMeasurer;
-import dev.smda.measure.ProbeTokens;
-import dev.smda.measure.RefusalOpenings;
 import dev.smda.policy.RidgeFit;
 import dev.smda.progress.Progress;
 import dev.smda.run.RunConfig;
+import dev.smda.run.RunInputs;
 import dev.smda.run.RunDirectory;
 import dev.smda.run.RunManifest;
 import dev.smda.sae.Sae;
 import dev.smda.sae.SaeFiles;
-import dev.smda.train.SftExample;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,10 +52,17 @@ public final class Validation {
     private final Path out;
     private final ValidationConfig config;
     private final Progress.Factory progress;
+    private final Executor.Choice where;
     private final Map<String, Integer> pairIndex = new LinkedHashMap<>();
     private final dev.smda.io.Checksums checksums;
 
     public Validation(Path runDir, Path out, ValidationConfig config, Progress.Factory progress) {
+        this(runDir, out, config, progress, Executor.Choice.IN_PROCESS);
+    }
+
+    /** @param where where the subsets are retrained (the outcomes do not depend on it) */
+    public Validation(Path runDir, Path out, ValidationConfig config, Progress.Factory progress, Executor.Choice where) {
+        this.where = where;
         this.runDir = runDir;
         this.out = out;
         this.config = config;
@@ -96,17 +101,15 @@ public final class Validation {
         try (LanguageModel opened = Models.open(Path.of(manifest.inputs().get("model").path()), Models.dtype(runConfig.dtype()));
                 Sae sae = SaeFiles.load(Path.of(manifest.inputs().get("sae").path()), Models.dtype(runConfig.dtype()), null)) {
             LanguageModel lm = opened.withChatDate(runConfig.chatDate());
-            List<ProbeTokens> tokens = probes.stream().map(p -> ProbeTokens.of(lm.tokenizer(), lm.chat(), p.prompt())).toList();
-            ProbeMeasurer exact = new ProbeMeasurer(tokens, RefusalOpenings.of(lm.tokenizer(), runConfig.refusalOpenings()), runConfig.behaviour(),
-                    runConfig.pooling(), sae, policy.featureIds(), runConfig.batchSize(), runConfig.encoding());
-            Measurement base = exact.measureWithGates(lm.model());
+            Measurement base = RetrainRecipe.exactMeasurer(runConfig, probes, policy, lm, sae).measureWithGates(lm.model());
             checkSameBase(run, base);
-            ProbeMeasurer frozen = exact.frozenAt(base);
-            Map<String, SftExample> examples = new LinkedHashMap<>();
-            pairs.forEach(p -> examples.put(p.id(), PairEffects.example(lm, p, runConfig.maxLength())));
-            ValidationContext ctx = new ValidationContext(lm, probes, pairs, examples, runConfig, run, policy, base, frozen, targets, config, progress);
-            Retrainer retrainer = new Retrainer(lm, examples, ctx.update, config.epochs(), config.batchSize(), linearized ? frozen : exact,
-                    linearized ? exact : null, policy);
+            RunInputs inputs = new RunInputs(Path.of(manifest.inputs().get("model").path()), Path.of(manifest.inputs().get("sae").path()),
+                    Path.of(manifest.inputs().get("probes").path()), pairsFile);
+            RetrainRecipe recipe = new RetrainRecipe(runConfig, inputs, probes, policy, base, config.epochs(), config.batchSize());
+            RetrainRecipe.Setup setup = recipe.setUp(lm, sae, pairs);
+            ValidationContext ctx = new ValidationContext(lm, probes, pairs, setup.examples(), runConfig, run, policy, base, setup.frozen(), targets, config,
+                    progress);
+            Retrainer retrainer = setup.retrainer();
             double scale = retrainer.predictionScale(runConfig.update().steps());
 
             Map<String, Double> timings = new LinkedHashMap<>();
@@ -119,7 +122,8 @@ public final class Validation {
             done.accept("open and measure the base");
             List<List<SftPair>> subsets = subsets(pairs);
             Json.write(out.resolve("subsets.json"), subsets.stream().map(subset -> subset.stream().map(SftPair::id).toList()).toList());
-            Retrainer.Outcome[][] outcomes = retrainSubsets(retrainer, subsets);
+            Retrainer.Outcome[][] outcomes = retrainSubsets(new Job<>(RetrainRecipe.Factory.class, recipe.toJson(),
+                    () -> RetrainRecipe.worker(retrainer, pairs)), subsets);
             done.accept("retrain the subsets");
             Map<String, Scores> scores = new LinkedHashMap<>();
             for (String name : config.methods()) {
@@ -209,42 +213,79 @@ public final class Validation {
         return seed * 1_000_003L + subset * 7919L + repeat;
     }
 
-    private Retrainer.Outcome[][] retrainSubsets(Retrainer retrainer, List<List<SftPair>> subsets) throws IOException {
+    /** Every subset's retraining in every order: read where finished, the others run where the user chose and written as they finish. */
+    private Retrainer.Outcome[][] retrainSubsets(Job<RetrainRecipe.Retraining, Retrainer.Outcome> job, List<List<SftPair>> subsets) throws IOException {
         Retrainer.Outcome[][] outcomes = new Retrainer.Outcome[config.repeats()][subsets.size()];
-        long total = (long) config.repeats() * subsets.size();
-        long done = 0;
+        List<int[]> pending = new ArrayList<>();
+        List<RetrainRecipe.Retraining> tasks = new ArrayList<>();
         for (int r = 0; r < config.repeats(); r++) {
             for (int s = 0; s < subsets.size(); s++) {
-                done += checksums.intact(out.resolve("retrain").resolve(String.format("s%03d-r%d.safetensors", s, r))) ? 1 : 0;
+                outcomes[r][s] = readOutcome(retrainFile(s, r));
+                if (outcomes[r][s] == null) {
+                    pending.add(new int[] {r, s});
+                    List<SftPair> order = Retrainer.order(subsets.get(s), orderSeed(config.seed(), s, r), config.epochs());
+                    tasks.add(new RetrainRecipe.Retraining(order.stream().map(SftPair::id).toList()));
+                }
             }
         }
-        try (Progress bar = progress.start("retraining", total, "subsets", done)) {
-            for (int r = 0; r < config.repeats(); r++) {
-                for (int s = 0; s < subsets.size(); s++) {
-                    int subset = s;
-                    int repeat = r;
-                    outcomes[r][s] = outcome("retrain", String.format("s%03d-r%d", s, r),
-                            () -> retrainer.trainAndMeasure(retrainer.order(subsets.get(subset), orderSeed(config.seed(), subset, repeat))));
-                    if (outcomes[r][s] != null) {
-                        bar.stepTo(++done, null);
-                    }
+        if (tasks.isEmpty()) {
+            return outcomes;
+        }
+        long total = (long) config.repeats() * subsets.size();
+        Progress[] bar = new Progress[1];
+        long[] done = {total - tasks.size()};
+        try (Executor executor = Executor.of(where)) {
+            executor.run(job, tasks, new Executor.Listener<>() {
+                @Override
+                public void prepared() {
+                    bar[0] = progress.start("retraining", total, "subsets", done[0]);
                 }
+
+                @Override
+                public void finished(int index, Retrainer.Outcome outcome) throws IOException {
+                    int[] rs = pending.get(index);
+                    writeOutcome(retrainFile(rs[1], rs[0]), outcome);
+                    outcomes[rs[0]][rs[1]] = outcome;
+                    bar[0].stepTo(++done[0], null);
+                }
+            });
+        } finally {
+            if (bar[0] != null) {
+                bar[0].close();
             }
         }
         return outcomes;
     }
 
+    private Path retrainFile(int subset, int repeat) {
+        return out.resolve("retrain").resolve(String.format("s%03d-r%d.safetensors", subset, repeat));
+    }
+
     /** A retraining's outcome from its file (when whole and recorded as finished), or computed, written and recorded. */
     Retrainer.Outcome outcome(String folder, String name, java.util.function.Supplier<Retrainer.Outcome> compute) throws IOException {
         Path file = out.resolve(folder).resolve(name + ".safetensors");
-        if (checksums.intact(file)) {
-            try (SafeTensorsFile st = SafeTensorsFile.open(file)) {
-                boolean reencoded = st.names().contains("beta_reencoded");
-                return new Retrainer.Outcome(st.doubles("y"), matrix(st, "X"), st.doubles("beta"), reencoded ? matrix(st, "X_reencoded") : null,
-                        reencoded ? st.doubles("beta_reencoded") : null);
-            }
+        Retrainer.Outcome read = readOutcome(file);
+        if (read != null) {
+            return read;
         }
         Retrainer.Outcome o = compute.get();
+        writeOutcome(file, o);
+        return o;
+    }
+
+    /** The outcome in {@code file} when it is whole and recorded as finished; else null. */
+    private Retrainer.Outcome readOutcome(Path file) throws IOException {
+        if (!checksums.intact(file)) {
+            return null;
+        }
+        try (SafeTensorsFile st = SafeTensorsFile.open(file)) {
+            boolean reencoded = st.names().contains("beta_reencoded");
+            return new Retrainer.Outcome(st.doubles("y"), matrix(st, "X"), st.doubles("beta"), reencoded ? matrix(st, "X_reencoded") : null,
+                    reencoded ? st.doubles("beta_reencoded") : null);
+        }
+    }
+
+    private void writeOutcome(Path file, Retrainer.Outcome o) throws IOException {
         SafeTensorsWriter w = new SafeTensorsWriter().addDoubles("y", o.y(), o.y().length).addDoubles("beta", o.beta(), o.beta().length);
         addMatrix(w, "X", o.x());
         if (o.betaReencoded() != null) {
@@ -253,7 +294,6 @@ public final class Validation {
         }
         w.write(file);
         checksums.record(file);
-        return o;
     }
 
     private static void addMatrix(SafeTensorsWriter w, String name, double[][] m) {

@@ -2,10 +2,8 @@ package dev.smda.spark;
 
 import dev.smda.io.BadInputException;
 import dev.smda.io.Json;
-import dev.smda.run.EstimatorRecipe;
-import dev.smda.run.PairExecutor;
-import dev.smda.run.PairSlice;
-import dev.smda.run.RunConfig;
+import dev.smda.execute.Executor;
+import dev.smda.execute.Job;
 import dev.smda.tensor.Torch;
 import java.io.IOException;
 import java.io.Serializable;
@@ -29,19 +27,17 @@ import scala.jdk.javaapi.CollectionConverters;
 import scala.runtime.BoxedUnit;
 
 /**
- * A run's pairs estimated on an Apache Spark cluster. The driver (this process) broadcasts the
- * run's recipe; each slice of pairs is one task, and each executor JVM opens the model and SAE once
- * ({@link SliceTasks}) and keeps them for every later task. A task's result comes back to the
+ * A command's tasks (slices of a run's pairs, a validation's retrainings) on an Apache Spark
+ * cluster. The driver (this process) broadcasts the job's recipe; each task is one Spark task, and
+ * each executor JVM opens a worker once ({@link ClusterTasks}: the model, the SAE) and keeps it for
+ * every later task of the job. A task's result comes back to the
  * driver, which hands it to the run; Spark retries a failed task or a lost executor's tasks, and a
  * result is delivered once, so nothing is written twice.
  */
-final class SparkExecutor implements PairExecutor {
+final class SparkExecutor implements Executor {
 
     /** JVM options every executor needs, beside Spark's own module options (which Spark adds). */
     static final String EXECUTOR_JVM_OPTIONS = "-Dai.djl.offline=true -DOPT_OUT_TRACKING=true --enable-native-access=ALL-UNNAMED -Xss16m";
-
-    /** Slices per task slot: enough that results flow back steadily and a lost executor loses little. */
-    private static final int SLICES_PER_SLOT = 4;
 
     private final JavaSparkContext spark;
     private final String master;
@@ -69,68 +65,69 @@ final class SparkExecutor implements PairExecutor {
     }
 
     @Override
-    public int sliceSize(RunConfig config, int pairs) {
-        int slots = Math.max(1, spark.defaultParallelism());
-        int size = Math.max(1, (int) Math.ceil(pairs / (double) (slots * SLICES_PER_SLOT)));
-        if (config.estimator() == RunConfig.Estimator.GRADIENT) {
-            // Whole backward-pass batches of 16 pairs.
-            size = Math.max(16, (size + 15) / 16 * 16);
-        }
-        return size;
+    public int slots() {
+        return Math.max(1, spark.defaultParallelism());
     }
 
     @Override
-    public void estimate(EstimatorRecipe recipe, List<PairSlice> slices, Listener listener) throws IOException {
-        String runId = UUID.randomUUID().toString();
-        Broadcast<String> shared = spark.broadcast(recipe.toJson());
-        List<String> tasks = slices.stream().map(Json::compact).toList();
-        LinkedBlockingQueue<String> results = new LinkedBlockingQueue<>();
+    public <T, R> void run(Job<T, R> job, List<T> tasks, Listener<R> listener) throws IOException {
+        String jobId = UUID.randomUUID().toString();
+        String factory = job.factory().getName();
+        Class<R> resultType;
+        try {
+            resultType = job.factory().getDeclaredConstructor().newInstance().resultType();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+        Broadcast<String> recipe = spark.broadcast(job.recipe());
+        List<String> items = tasks.stream().map(Json::compact).toList();
+        LinkedBlockingQueue<Object[]> results = new LinkedBlockingQueue<>();
         List<Object> partitions = new ArrayList<>();
-        for (int i = 0; i < tasks.size(); i++) {
+        for (int i = 0; i < items.size(); i++) {
             partitions.add(i);
         }
-        Function1<Iterator<String>, String> perTask = (Function1<Iterator<String>, String> & Serializable) it -> SliceTasks.run(runId, shared.value(),
-                it.next());
+        Function1<Iterator<String>, String> perTask = (Function1<Iterator<String>, String> & Serializable) it -> ClusterTasks.run(jobId, factory,
+                recipe.value(), it.next());
         Function2<Object, String, BoxedUnit> onResult = (Function2<Object, String, BoxedUnit> & Serializable) (i, r) -> {
-            results.add(r);
+            results.add(new Object[] {i, r});
             return BoxedUnit.UNIT;
         };
         Function0<Object> nothing = (Function0<Object> & Serializable) () -> null;
         // In local mode the tasks run in this JVM and set the engine's threads to their own cores.
         int threads = Torch.threads();
-        SimpleFutureAction<Object> job = spark.sc().submitJob(spark.parallelize(tasks, tasks.size()).rdd(), perTask,
+        SimpleFutureAction<Object> running = spark.sc().submitJob(spark.parallelize(items, items.size()).rdd(), perTask,
                 CollectionConverters.asScala(partitions).toSeq(), onResult, nothing);
         listener.prepared();
         try {
             int received = 0;
-            while (received < tasks.size()) {
-                String r = results.poll(200, TimeUnit.MILLISECONDS);
+            while (received < items.size()) {
+                Object[] r = results.poll(200, TimeUnit.MILLISECONDS);
                 if (r != null) {
-                    SliceTasks.Output out = Json.MAPPER.readValue(r, SliceTasks.Output.class);
+                    ClusterTasks.Output out = Json.MAPPER.readValue((String) r[1], ClusterTasks.Output.class);
                     if (out.openSeconds() > 0) {
                         opened.add(out.openSeconds());
                     }
-                    listener.finished(out.result());
+                    listener.finished((Integer) r[0], Json.MAPPER.treeToValue(out.result(), resultType));
                     received++;
-                } else if (job.isCompleted() && results.isEmpty()) {
-                    job.get();
+                } else if (running.isCompleted() && results.isEmpty()) {
+                    running.get();
                     if (results.isEmpty()) {
-                        throw new IllegalStateException("Spark finished the job with " + (tasks.size() - received) + " slices' results missing");
+                        throw new IllegalStateException("Spark finished the job with " + (items.size() - received) + " tasks' results missing");
                     }
                 }
             }
         } catch (InterruptedException e) {
-            job.cancel();
+            running.cancel();
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         } catch (BadInputException | IOException e) {
-            job.cancel();
+            running.cancel();
             throw e;
         } catch (Exception e) {
             throw SparkFailures.explain(master, e);
         } finally {
             Torch.threads(threads);
-            shared.destroy();
+            recipe.destroy();
         }
     }
 

@@ -1,17 +1,18 @@
 package dev.smda.spark;
 
-import dev.smda.run.PairExecutor;
+import dev.smda.execute.Executor;
+import java.nio.file.Path;
 
 /** Registers {@link SparkExecutor} as the cluster executor ({@code META-INF/services}). */
-public final class SparkExecutorProvider implements PairExecutor.Provider {
+public final class SparkExecutorProvider implements Executor.Provider {
 
     @Override
-    public PairExecutor open(PairExecutor.Choice choice) {
+    public Executor open(Executor.Choice choice) {
         return new SparkExecutor(choice);
     }
 
     @Override
-    public PairExecutor.LocalCluster startLocalCluster(int workers, java.nio.file.Path dir) throws java.io.IOException {
+    public Executor.LocalCluster startLocalCluster(int workers, Path dir) throws java.io.IOException {
         return StandaloneCluster.start(workers, dir);
     }
 }

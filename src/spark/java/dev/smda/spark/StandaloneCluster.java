@@ -1,6 +1,6 @@
 package dev.smda.spark;
 
-import dev.smda.run.PairExecutor;
+import dev.smda.execute.Executor;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -16,7 +16,7 @@ import org.apache.spark.launcher.JavaModuleOptions;
  * started from this process's classpath (no Spark distribution: SPARK_HOME holds an empty jars/).
  * For tests and benchmarks; the Master's web UI listens on a free loopback port, its REST server is off.
  */
-final class StandaloneCluster implements PairExecutor.LocalCluster {
+final class StandaloneCluster implements Executor.LocalCluster {
 
     private final String master;
     private final Process masterProcess;

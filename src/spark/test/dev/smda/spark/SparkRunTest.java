@@ -11,13 +11,18 @@ import dev.smda.io.BadInputException;
 import dev.smda.progress.Progress;
 import dev.smda.run.Demo;
 import dev.smda.run.EstimatorRecipe;
-import dev.smda.run.PairExecutor;
+import dev.smda.execute.Executor;
+import dev.smda.execute.Job;
 import dev.smda.run.PairSlice;
+import dev.smda.run.SliceWorker;
 import dev.smda.run.RunConfig;
 import dev.smda.run.RunDirectory;
 import dev.smda.run.RunInputs;
 import dev.smda.run.SmdaRun;
 import dev.smda.testing.DemoRun;
+import dev.smda.validate.Validation;
+import dev.smda.validate.ValidationConfig;
+import dev.smda.validate.ValidationResult;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -73,7 +78,7 @@ class SparkRunTest {
     @Test
     void localModeGivesTheInProcessResults() throws IOException {
         Path run = dir.resolve("local-2");
-        SmdaRun.Result r = new SmdaRun(CONFIG, inputs, run, Progress.SILENT, new PairExecutor.Choice("local[2]", quiet())).execute(false);
+        SmdaRun.Result r = new SmdaRun(CONFIG, inputs, run, Progress.SILENT, new Executor.Choice("local[2]", quiet())).execute(false);
         assertEquals(PAIRS, r.pairsComputed());
         assertSameResults(results(run));
     }
@@ -86,7 +91,7 @@ class SparkRunTest {
         clusters.add(cluster);
         CompletableFuture<SmdaRun.Result> running = CompletableFuture.supplyAsync(() -> {
             try {
-                return new SmdaRun(CONFIG, inputs, run, Progress.SILENT, new PairExecutor.Choice(cluster.master(), quiet())).execute(false);
+                return new SmdaRun(CONFIG, inputs, run, Progress.SILENT, new Executor.Choice(cluster.master(), quiet())).execute(false);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -109,10 +114,37 @@ class SparkRunTest {
     }
 
     @Test
+    void aValidationRetrainsItsSubsetsOnSparkToTheSameOutcomes() throws IOException {
+        ValidationConfig config = ValidationConfig.of(3, 0.5, 2, 1, 1, 7, List.of("smda", "random"), null, List.of(), 1, 0, "1e-8", 100);
+        Path run = dir.resolve("in-process");
+        ValidationResult here = new Validation(run, dir.resolve("validation-in-process"), config, Progress.SILENT).execute(false);
+        ValidationResult there = new Validation(run, dir.resolve("validation-local-2"), config, Progress.SILENT,
+                new Executor.Choice("local[2]", quiet())).execute(false);
+        Map<String, byte[]> expected = files(dir.resolve("validation-in-process/retrain"));
+        assertEquals(6, expected.size());
+        Map<String, byte[]> actual = files(dir.resolve("validation-local-2/retrain"));
+        assertEquals(expected.keySet(), actual.keySet());
+        for (String name : expected.keySet()) {
+            assertArrayEquals(expected.get(name), actual.get(name), name + " differs from the in-process retraining's");
+        }
+        assertEquals(dev.smda.io.Json.compact(here.methods()), dev.smda.io.Json.compact(there.methods()));
+    }
+
+    private static Map<String, byte[]> files(Path folder) throws IOException {
+        Map<String, byte[]> out = new java.util.TreeMap<>();
+        try (Stream<Path> files = Files.list(folder)) {
+            for (Path f : files.toList()) {
+                out.put(f.getFileName().toString(), Files.readAllBytes(f));
+            }
+        }
+        return out;
+    }
+
+    @Test
     void anUnreachableMasterIsOneLine() throws IOException {
         String master = "spark://127.0.0.1:" + freePort();
         BadInputException e = assertThrows(BadInputException.class, () -> new SmdaRun(CONFIG, inputs, dir.resolve("unreachable"), Progress.SILENT,
-                new PairExecutor.Choice(master, quiet())).execute(false));
+                new Executor.Choice(master, quiet())).execute(false));
         assertTrue(e.getMessage().startsWith("--spark " + master + ": no Spark master answers at 127.0.0.1:"), e.getMessage());
     }
 
@@ -122,14 +154,17 @@ class SparkRunTest {
         RunInputs elsewhere = new RunInputs(missing, inputs.sae(), inputs.probes(), inputs.pairs());
         EstimatorRecipe recipe = new EstimatorRecipe(CONFIG, elsewhere, List.of(), null, null, new int[0], 0);
         SftPair pair = new SftPair("a", "Hello", "Hi!", "cooking", false);
-        try (PairExecutor spark = new SparkExecutor(new PairExecutor.Choice("local[1]", quiet()))) {
-            BadInputException e = assertThrows(BadInputException.class, () -> spark.estimate(recipe, List.of(new PairSlice(0, 0, 0, List.of(pair), List.of())),
-                    new PairExecutor.Listener() {
+        Job<PairSlice, PairSlice.Result> job = new Job<>(SliceWorker.Factory.class, recipe.toJson(), () -> {
+            throw new AssertionError("in-process");
+        });
+        try (Executor spark = new SparkExecutor(new Executor.Choice("local[1]", quiet()))) {
+            BadInputException e = assertThrows(BadInputException.class, () -> spark.run(job, List.of(new PairSlice(0, 0, List.of(pair), List.of())),
+                    new Executor.Listener<>() {
                         @Override
                         public void prepared() {}
 
                         @Override
-                        public void finished(PairSlice.Result result) {}
+                        public void finished(int index, PairSlice.Result result) {}
                     }));
             assertTrue(e.getMessage().startsWith("executor on ") && e.getMessage().contains(missing + ": no such file or folder"), e.getMessage());
         }
