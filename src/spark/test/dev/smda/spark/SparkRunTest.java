@@ -20,6 +20,7 @@ import dev.smda.run.RunDirectory;
 import dev.smda.run.RunInputs;
 import dev.smda.run.SmdaRun;
 import dev.smda.testing.DemoRun;
+import dev.smda.testing.RunFiles;
 import dev.smda.validate.Validation;
 import dev.smda.validate.ValidationConfig;
 import dev.smda.validate.ValidationResult;
@@ -98,13 +99,13 @@ class SparkRunTest {
         });
         // Mid-run: some pairs' results are in, not all.
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-        while (finishedPairs(run) == 0) {
+        while (RunFiles.finishedPairs(run) == 0) {
             assertFalse(running.isDone(), () -> "the run ended before a worker was killed: " + running.join());
             assertTrue(System.nanoTime() < deadline, "no pair finished on the cluster");
             Thread.sleep(100);
         }
         cluster.killWorker(0);
-        assertTrue(finishedPairs(run) < PAIRS, "the worker was killed after the run had finished");
+        assertTrue(RunFiles.finishedPairs(run) < PAIRS, "the worker was killed after the run had finished");
         SmdaRun.Result r = running.get(10, TimeUnit.MINUTES);
         assertEquals(PAIRS, r.pairsComputed());
         assertSameResults(results(run));
@@ -179,16 +180,6 @@ class SparkRunTest {
 
     static Map<String, byte[]> results(Path run) throws IOException {
         return new RunDirectory(run).resultFiles();
-    }
-
-    private static long finishedPairs(Path run) throws IOException {
-        Path folder = run.resolve(RunDirectory.PAIRS);
-        if (!Files.isDirectory(folder)) {
-            return 0;
-        }
-        try (Stream<Path> files = Files.list(folder)) {
-            return files.filter(f -> f.toString().endsWith(".safetensors")).count();
-        }
     }
 
     private static int freePort() throws IOException {

@@ -10,6 +10,7 @@ import dev.smda.io.AtomicFiles;
 import dev.smda.progress.Progress;
 import dev.smda.tensor.Torch;
 import dev.smda.testing.DemoRun;
+import dev.smda.testing.RunFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -65,19 +66,9 @@ class FaultToleranceTest {
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
-    private static long finishedPairs(Path run) throws IOException {
-        Path folder = run.resolve(RunDirectory.PAIRS);
-        if (!Files.isDirectory(folder)) {
-            return 0;
-        }
-        try (Stream<Path> files = Files.list(folder)) {
-            return files.filter(f -> f.toString().endsWith(".safetensors")).count();
-        }
-    }
-
     private static void waitForPairs(Process p, Path run, long count) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-        while (finishedPairs(run) < count) {
+        while (RunFiles.finishedPairs(run) < count) {
             assertTrue(p.isAlive(), "the run ended before it was stopped");
             assertTrue(System.nanoTime() < deadline, "no progress");
             Thread.sleep(100);
@@ -100,7 +91,7 @@ class FaultToleranceTest {
         assertTrue(message.contains("stopped before finishing") && message.contains("--resume"), message);
 
         Process second = smda(run, true, dir.resolve("kill.log"));
-        waitForPairs(second, run, finishedPairs(run) + 2);
+        waitForPairs(second, run, RunFiles.finishedPairs(run) + 2);
         second.destroyForcibly(); // SIGKILL: no chance to clean up
         second.waitFor();
 
