@@ -11,6 +11,15 @@ public final class RunFiles {
 
     private RunFiles() {}
 
+    /** Pairs recorded as finished (a file in pairs/ counts once its checksum is recorded: a kill in between makes it again). */
+    public static long recordedPairs(Path run) throws IOException {
+        Path file = run.resolve(dev.smda.io.Checksums.FILE);
+        if (!Files.isRegularFile(file)) {
+            return 0;
+        }
+        return Files.readAllLines(file).stream().filter(line -> line.startsWith(RunDirectory.PAIRS + "/")).count();
+    }
+
     /** Pairs whose measured effect is in the run's pairs/ folder. */
     public static long finishedPairs(Path run) throws IOException {
         Path folder = run.resolve(RunDirectory.PAIRS);
