@@ -16,6 +16,8 @@ import dev.smda.run.Demo;
 import dev.smda.run.EstimatorRecipe;
 import dev.smda.execute.Executor;
 import dev.smda.execute.Job;
+import dev.smda.execute.Worker;
+import dev.smda.execute.WorkerFactory;
 import dev.smda.run.PairSlice;
 import dev.smda.run.SliceWorker;
 import dev.smda.run.RunConfig;
@@ -201,6 +203,62 @@ class SparkRunTest {
             }
         }
         return out;
+    }
+
+    /** Finds a task's file name where an executor would look for the run's inputs (the driver's path does not exist here). */
+    public static final class Locating implements WorkerFactory<String, String> {
+        @Override
+        public Class<String> taskType() {
+            return String.class;
+        }
+
+        @Override
+        public Class<String> resultType() {
+            return String.class;
+        }
+
+        @Override
+        public Worker<String, String> open(String recipe, java.util.function.UnaryOperator<Path> locate) {
+            return new Worker<>() {
+                @Override
+                public String apply(String name) {
+                    return locate.apply(Path.of(recipe, name)).toString();
+                }
+
+                @Override
+                public void close() {}
+            };
+        }
+    }
+
+    @Test
+    void inputsShippedWithSparkFilesAndArchivesAreFoundOnTheExecutors() throws Exception {
+        Path shipped = Files.createDirectories(dir.resolve("shipped"));
+        Path pairsFile = Files.copy(inputs.pairs(), shipped.resolve("pairs-shipped.jsonl"));
+        Path archive = shipped.resolve("sae.tar.gz");
+        Process tar = new ProcessBuilder("tar", "-czf", archive.toString(), "-C", inputs.sae().toString(), ".").inheritIO().start();
+        assertEquals(0, tar.waitFor());
+        Map<String, String> settings = new java.util.HashMap<>(quiet());
+        settings.put("spark.files", pairsFile.toString());
+        settings.put("spark.archives", archive + "#sae-shipped");
+        Job<String, String> job = new Job<>(Locating.class, "/not-on-this-node", () -> {
+            throw new AssertionError("in-process");
+        });
+        Map<Integer, String> found = new java.util.HashMap<>();
+        try (Executor spark = new SparkExecutor(new Executor.Choice("local[1]", settings))) {
+            spark.run(job, List.of("pairs-shipped.jsonl", "sae-shipped"), new Executor.Listener<>() {
+                @Override
+                public void prepared() {}
+
+                @Override
+                public void finished(int index, String path) {
+                    found.put(index, path);
+                }
+            });
+            // Spark deletes what it shipped when it stops.
+            assertEquals(Files.readString(pairsFile), Files.readString(Path.of(found.get(0))));
+            assertArrayEquals(Files.readAllBytes(inputs.sae().resolve("cfg.json")), Files.readAllBytes(Path.of(found.get(1)).resolve("cfg.json")));
+        }
     }
 
     @Test
