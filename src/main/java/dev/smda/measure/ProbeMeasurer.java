@@ -82,6 +82,11 @@ public final class ProbeMeasurer {
         return new ProbeMeasurer(probes, openings, behaviour, pooling, sae, featureIds, batchSize, encoding, base.gates());
     }
 
+    /** Whether the encoder's active set is frozen ({@link #frozenAt}). */
+    public boolean isFrozen() {
+        return frozen != null;
+    }
+
     public int probes() {
         return probes.size();
     }
@@ -95,28 +100,44 @@ public final class ProbeMeasurer {
     }
 
     public Measurement measure(LlamaModel model) {
-        return measure(model, false);
+        return measure(model, false, false)[0];
     }
 
     /** Measures and also returns the gates that {@link #frozenAt} freezes. */
     public Measurement measureWithGates(LlamaModel model) {
-        return measure(model, true);
+        return measure(model, true, false)[0];
     }
 
-    private Measurement measure(LlamaModel model, boolean withGates) {
+    /**
+     * For a {@link #frozenAt frozen} measurer: its measurement, and from the same forward passes the
+     * one the SAE's own encoder gives (what measuring without the frozen gates would give).
+     */
+    public Measurement[] measureFrozenAndReencoded(LlamaModel model) {
+        if (!isFrozen() || sae == null) {
+            throw new IllegalStateException("only a frozen measurer has a re-encoded counterpart");
+        }
+        return measure(model, false, true);
+    }
+
+    private Measurement[] measure(LlamaModel model, boolean withGates, boolean reencoded) {
         int n = probes.size();
         double[] p = new double[n];
         double[][] x = new double[n][];
+        double[][] xReencoded = reencoded ? new double[n][] : null;
         double[][] gates = withGates ? new double[n][] : null;
         for (int start = 0; start < n; start += batchSize) {
             int end = Math.min(n, start + batchSize);
             int s = start;
             Scoped.run(() -> {
-                Batch batch = batch(start(model, s, end, true, Hooks.none()));
+                Pass pass = start(model, s, end, true, Hooks.none());
+                Batch batch = batch(pass, frozen);
                 double[] refusal = batch.refusal.toDoubleArray();
                 System.arraycopy(refusal, 0, p, s, refusal.length);
                 if (sae != null) {
                     readFeatures(batch, x, gates);
+                }
+                if (reencoded) {
+                    readFeatures(batch(pass.featuresOnly(), null), xReencoded, null);
                 }
             });
         }
@@ -127,7 +148,8 @@ public final class ProbeMeasurer {
                 x[i] = new double[0];
             }
         }
-        return new Measurement(p, y, x, featureIds.clone(), gates);
+        Measurement measured = new Measurement(p, y, x, featureIds.clone(), gates);
+        return reencoded ? new Measurement[] {measured, new Measurement(p, y, xReencoded, featureIds.clone(), null)} : new Measurement[] {measured};
     }
 
     /**
@@ -142,7 +164,7 @@ public final class ProbeMeasurer {
             throw new IllegalStateException("a functional of the features needs the gates frozen at a base measurement");
         }
         return Scoped.compute(() -> {
-            Batch batch = batch(start(model, start, end, cY != null, hooks));
+            Batch batch = batch(start(model, start, end, cY != null, hooks), frozen);
             NDArray total = null;
             if (cY != null) {
                 total = behaviourOf(batch.refusal).mul(weights(batch, cY, start, end));
@@ -190,7 +212,12 @@ public final class ProbeMeasurer {
     }
 
     /** The arrays of one forward pass over probes [start, end). */
-    private record Pass(LlamaModel model, int start, int end, TokenBatch tokens, Hooks hooks, NDArray hidden, NDArray activations) {}
+    private record Pass(LlamaModel model, int start, int end, TokenBatch tokens, Hooks hooks, NDArray hidden, NDArray activations) {
+        /** The same pass, read for its features alone. */
+        Pass featuresOnly() {
+            return new Pass(model, start, end, tokens, hooks, null, activations);
+        }
+    }
 
     /** One batch's refusal probabilities {@code [B]} (float64; null without the openings) and pooled features {@code [B, k]}. */
     private record Batch(Pass pass, NDArray refusal, NDArray features, NDArray encoded, List<int[]> spans) {}
@@ -230,7 +257,8 @@ public final class ProbeMeasurer {
         return new Pass(model, start, end, batch, hooks, hidden, activations);
     }
 
-    private Batch batch(Pass pass) {
+    /** @param gates the frozen gates to read the features with; null: the SAE's own encoding */
+    private Batch batch(Pass pass, double[][] gates) {
         NDArray refusal = pass.hidden == null ? null : refusal(pass);
         if (sae == null) {
             return new Batch(pass, refusal, null, null, null);
@@ -251,12 +279,12 @@ public final class ProbeMeasurer {
         NDArray pre = encoding == FeatureEncoding.DENSE_RELU
                 ? picked.matMul(sae.parameter(Sae.W_ENC).get(new NDIndex(":, {}", columns))).add(sae.parameter(Sae.B_ENC).get(columns))
                 : null;
-        if (frozen != null) {
+        if (gates != null) {
             NDArray preActivations = pre != null ? pre : sae.preActivationsOf(picked).get(new NDIndex(":, {}", columns));
             double[] g = new double[rows.size() * featureIds.length];
             for (int i = pass.start; i < pass.end; i++) {
                 int[] span = spans.get(i - pass.start);
-                System.arraycopy(frozen[i], 0, g, span[0] * featureIds.length, span[1] * featureIds.length);
+                System.arraycopy(gates[i], 0, g, span[0] * featureIds.length, span[1] * featureIds.length);
             }
             NDArray gated = preActivations.mul(Tensors.owned(picked.getManager(), g, preActivations.getShape()).toType(preActivations.getDataType(), false));
             return new Batch(pass, refusal, segmentSum(gated, spans), null, spans);

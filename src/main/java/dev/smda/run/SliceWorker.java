@@ -1,25 +1,18 @@
 package dev.smda.run;
 
-import dev.smda.attribution.ExactEstimator;
+import dev.smda.attribution.MemoryEffects;
 import dev.smda.attribution.PairAttribution;
-import dev.smda.attribution.PairEffect;
 import dev.smda.attribution.PairEstimator;
 import dev.smda.execute.Worker;
 import dev.smda.lm.LanguageModel;
 import dev.smda.progress.Progress;
 import dev.smda.sae.Sae;
-import ai.djl.ndarray.types.DataType;
 import dev.smda.execute.WorkerFactory;
-import dev.smda.lm.Models;
-import dev.smda.sae.SaeFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.function.UnaryOperator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One estimator built from a recipe, estimating slice after slice: in the run's own process, or on a
@@ -28,28 +21,7 @@ import java.util.Map;
  */
 public final class SliceWorker implements Worker<PairSlice, PairSlice.Result> {
 
-    /** The effects known for the current slice, and those measured for it. */
-    private static final class SliceEffects implements ExactEstimator.RawEffects {
-        private final Map<String, PairEffect> known = new LinkedHashMap<>();
-        private final List<PairEffect> fresh = new ArrayList<>();
-
-        @Override
-        public PairEffect read(String pairId) {
-            return known.get(pairId);
-        }
-
-        @Override
-        public boolean has(String pairId) {
-            return known.containsKey(pairId);
-        }
-
-        @Override
-        public void write(PairEffect effect) {
-            fresh.add(effect);
-        }
-    }
-
-    private final SliceEffects effects = new SliceEffects();
+    private final MemoryEffects effects = new MemoryEffects();
     private final PairEstimator estimator;
 
     public SliceWorker(EstimatorRecipe recipe, LanguageModel lm, Sae sae, Progress.Factory progress) {
@@ -58,13 +30,9 @@ public final class SliceWorker implements Worker<PairSlice, PairSlice.Result> {
 
     @Override
     public PairSlice.Result apply(PairSlice slice) {
-        effects.known.clear();
-        effects.fresh.clear();
-        for (PairEffect e : slice.measured()) {
-            effects.known.put(e.pairId(), e);
-        }
+        effects.reset(slice.measured());
         List<PairAttribution> attributions = estimator.estimate(slice.pairs());
-        return new PairSlice.Result(attributions, List.copyOf(effects.fresh));
+        return new PairSlice.Result(attributions, effects.takeMeasured());
     }
 
     @Override
@@ -93,41 +61,18 @@ public final class SliceWorker implements Worker<PairSlice, PairSlice.Result> {
                     && recipe.config().estimator() == RunConfig.Estimator.EXACT ? locate.apply(in.pairs()) : in.pairs());
             EstimatorRecipe local = new EstimatorRecipe(recipe.config(), here, recipe.probes(), recipe.base(), recipe.policy(), recipe.category(),
                     recipe.categories());
-            DataType dtype = Models.dtype(recipe.config().dtype());
-            LanguageModel model = null;
-            Sae sae = null;
+            OpenedModel opened;
             try {
-                model = Models.open(here.model(), dtype);
-                sae = SaeFiles.load(here.sae(), dtype, null);
-                SliceWorker worker = new SliceWorker(local, model.withChatDate(recipe.config().chatDate()), sae, Progress.SILENT);
-                return new Owning(worker, model, sae);
-            } catch (IOException | RuntimeException e) {
-                closeAll(sae, model);
-                throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+                opened = OpenedModel.open(here.model(), here.sae(), recipe.config());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-        }
-    }
-
-    /** A worker that closes the model and SAE it was opened on. */
-    private record Owning(SliceWorker worker, LanguageModel model, Sae sae) implements Worker<PairSlice, PairSlice.Result> {
-        @Override
-        public PairSlice.Result apply(PairSlice slice) {
-            return worker.apply(slice);
-        }
-
-        @Override
-        public void close() {
-            worker.close();
-            closeAll(sae, model);
-        }
-    }
-
-    private static void closeAll(Sae sae, LanguageModel model) {
-        if (sae != null) {
-            sae.close();
-        }
-        if (model != null) {
-            model.close();
+            try {
+                return new SliceWorker(local, opened.lm(), opened.sae(), Progress.SILENT).alsoClosing(opened);
+            } catch (RuntimeException e) {
+                opened.close();
+                throw e;
+            }
         }
     }
 }

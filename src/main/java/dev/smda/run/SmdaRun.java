@@ -21,7 +21,6 @@ import dev.smda.io.BadInputException;
 import dev.smda.io.Json;
 import dev.smda.io.SafeTensorsWriter;
 import dev.smda.lm.LanguageModel;
-import dev.smda.lm.Models;
 import dev.smda.measure.Measurement;
 import dev.smda.measure.ProbeMeasurer;
 import dev.smda.measure.ProbeTokens;
@@ -32,7 +31,6 @@ import dev.smda.policy.PolicyText;
 import dev.smda.progress.Progress;
 import dev.smda.sae.FeatureAtlas;
 import dev.smda.sae.Sae;
-import dev.smda.sae.SaeFiles;
 import dev.smda.tensor.Torch;
 import dev.smda.train.SftExample;
 import java.io.IOException;
@@ -92,9 +90,9 @@ public final class SmdaRun {
         DataSets.checkPairCategories(inputs.pairs(), pairs, probes);
         checkBothKinds(probes);
         RunManifest manifest = startManifest(probes.size(), pairs.size(), resume);
-        try (LanguageModel opened = Models.open(inputs.model(), Models.dtype(config.dtype()));
-                Sae sae = SaeFiles.load(inputs.sae(), Models.dtype(config.dtype()), null)) {
-            LanguageModel lm = opened.withChatDate(config.chatDate());
+        try (OpenedModel opened = OpenedModel.open(inputs.model(), inputs.sae(), config)) {
+            LanguageModel lm = opened.lm();
+            Sae sae = opened.sae();
             sae.checkFits(lm.model().config(), inputs.sae().toString());
             FeatureAtlas atlas = FeatureAtlas.besideSae(inputs.sae());
             RefusalOpenings openings = RefusalOpenings.of(lm.tokenizer(), config.refusalOpenings());

@@ -1,6 +1,5 @@
 package dev.smda.validate;
 
-import ai.djl.ndarray.types.DataType;
 import dev.smda.attribution.PairEffects;
 import dev.smda.data.DataSets;
 import dev.smda.data.Probe;
@@ -9,16 +8,15 @@ import dev.smda.execute.Worker;
 import dev.smda.execute.WorkerFactory;
 import dev.smda.io.Json;
 import dev.smda.lm.LanguageModel;
-import dev.smda.lm.Models;
 import dev.smda.measure.Measurement;
 import dev.smda.measure.ProbeMeasurer;
 import dev.smda.measure.ProbeTokens;
 import dev.smda.measure.RefusalOpenings;
 import dev.smda.policy.RidgeFit;
+import dev.smda.run.OpenedModel;
 import dev.smda.run.RunConfig;
 import dev.smda.run.RunInputs;
 import dev.smda.sae.Sae;
-import dev.smda.sae.SaeFiles;
 import dev.smda.train.SftExample;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -56,12 +54,12 @@ record RetrainRecipe(RunConfig runConfig, RunInputs inputs, List<Probe> probes, 
         pairs.forEach(p -> examples.put(p.id(), PairEffects.example(lm, p, runConfig.maxLength())));
         boolean linearized = runConfig.featureChange() == RunConfig.FeatureChange.LINEARIZED;
         Retrainer retrainer = new Retrainer(lm, examples, runConfig.update().toSftConfig(runConfig.seed()), epochs, batchSize, linearized ? frozen : exact,
-                linearized ? exact : null, policy);
+                policy);
         return new Setup(exact, frozen, examples, retrainer);
     }
 
-    /** A worker that retrains with {@code retrainer}; it closes {@code owned} (what it was opened on) when closed. */
-    static Worker<Retraining, Retrainer.Outcome> worker(Retrainer retrainer, List<SftPair> pairs, AutoCloseable... owned) {
+    /** A worker that retrains with {@code retrainer}. */
+    static Worker<Retraining, Retrainer.Outcome> worker(Retrainer retrainer, List<SftPair> pairs) {
         Map<String, SftPair> byId = new LinkedHashMap<>();
         pairs.forEach(p -> byId.put(p.id(), p));
         return new Worker<>() {
@@ -71,15 +69,7 @@ record RetrainRecipe(RunConfig runConfig, RunInputs inputs, List<Probe> probes, 
             }
 
             @Override
-            public void close() {
-                for (AutoCloseable c : owned) {
-                    try {
-                        c.close();
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                }
-            }
+            public void close() {}
         };
     }
 
@@ -108,20 +98,19 @@ record RetrainRecipe(RunConfig runConfig, RunInputs inputs, List<Probe> probes, 
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            DataType dtype = Models.dtype(recipe.runConfig().dtype());
+            OpenedModel opened;
+            List<SftPair> pairs;
             try {
-                List<SftPair> pairs = DataSets.pairs(locate.apply(recipe.inputs().pairs()));
-                LanguageModel model = Models.open(locate.apply(recipe.inputs().model()), dtype);
-                try {
-                    Sae sae = SaeFiles.load(locate.apply(recipe.inputs().sae()), dtype, null);
-                    Setup setup = recipe.setUp(model.withChatDate(recipe.runConfig().chatDate()), sae, pairs);
-                    return worker(setup.retrainer(), pairs, sae, model);
-                } catch (IOException | RuntimeException e) {
-                    model.close();
-                    throw e;
-                }
+                pairs = DataSets.pairs(locate.apply(recipe.inputs().pairs()));
+                opened = OpenedModel.open(locate.apply(recipe.inputs().model()), locate.apply(recipe.inputs().sae()), recipe.runConfig());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
+            }
+            try {
+                return worker(recipe.setUp(opened.lm(), opened.sae(), pairs).retrainer(), pairs).alsoClosing(opened);
+            } catch (RuntimeException e) {
+                opened.close();
+                throw e;
             }
         }
     }

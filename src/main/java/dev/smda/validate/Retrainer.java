@@ -37,22 +37,21 @@ final class Retrainer {
     private final int epochs;
     private final int batchSize;
     private final ProbeMeasurer measurer;
-    private final ProbeMeasurer reencoding;
+    private final boolean reencode;
     private final RidgeFit policy;
 
     /**
-     * @param measurer the run's measurer (frozen at the base's gates when the run linearises ΔX)
-     * @param reencoding the SAE's own encoder on the same features, when {@code measurer} is frozen; else null
+     * @param measurer the run's measurer (frozen at the base's gates when the run linearises ΔX; then
+     *     the features are also read with the SAE's own encoder, from the same passes)
      */
-    Retrainer(LanguageModel lm, Map<String, SftExample> examples, SftConfig update, int epochs, int batchSize, ProbeMeasurer measurer,
-            ProbeMeasurer reencoding, RidgeFit policy) {
+    Retrainer(LanguageModel lm, Map<String, SftExample> examples, SftConfig update, int epochs, int batchSize, ProbeMeasurer measurer, RidgeFit policy) {
         this.lm = lm;
         this.examples = examples;
         this.update = update;
         this.epochs = epochs;
         this.batchSize = batchSize;
         this.measurer = measurer;
-        this.reencoding = reencoding;
+        this.reencode = measurer.isFrozen();
         this.policy = policy;
     }
 
@@ -79,8 +78,9 @@ final class Retrainer {
             schedule.add(ordered.subList(s, Math.min(ordered.size(), s + batchSize)).stream().map(p -> examples.get(p.id())).toList());
         }
         try (LlamaModel trained = SftTrainer.train(lm.model(), schedule, update)) {
-            Measurement m = measurer.measure(trained);
-            Measurement exact = reencoding == null ? null : reencoding.measure(trained);
+            Measurement[] measured = reencode ? measurer.measureFrozenAndReencoded(trained) : new Measurement[] {measurer.measure(trained)};
+            Measurement m = measured[0];
+            Measurement exact = reencode ? measured[1] : null;
             return new Outcome(m.y(), m.x(), policy.system(m.x()).coefficients(m.y()), exact == null ? null : exact.x(),
                     exact == null ? null : policy.system(exact.x()).coefficients(exact.y()));
         }

@@ -12,16 +12,15 @@ import dev.smda.io.Json;
 import dev.smda.io.SafeTensorsFile;
 import dev.smda.io.SafeTensorsWriter;
 import dev.smda.lm.LanguageModel;
-import dev.smda.lm.Models;
 import dev.smda.measure.Measurement;
 import dev.smda.policy.RidgeFit;
 import dev.smda.progress.Progress;
+import dev.smda.run.OpenedModel;
 import dev.smda.run.RunConfig;
 import dev.smda.run.RunInputs;
 import dev.smda.run.RunDirectory;
 import dev.smda.run.RunManifest;
 import dev.smda.sae.Sae;
-import dev.smda.sae.SaeFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -98,9 +97,9 @@ public final class Validation {
         int[] probeCategory = probes.stream().mapToInt(p -> categories.indexOf(p.category())).toArray();
         boolean linearized = runConfig.featureChange() == RunConfig.FeatureChange.LINEARIZED;
         Targets targets = new Targets(categories, probeCategory, policy.features(), linearized);
-        try (LanguageModel opened = Models.open(Path.of(manifest.inputs().get("model").path()), Models.dtype(runConfig.dtype()));
-                Sae sae = SaeFiles.load(Path.of(manifest.inputs().get("sae").path()), Models.dtype(runConfig.dtype()), null)) {
-            LanguageModel lm = opened.withChatDate(runConfig.chatDate());
+        try (OpenedModel opened = OpenedModel.open(Path.of(manifest.inputs().get("model").path()), Path.of(manifest.inputs().get("sae").path()), runConfig)) {
+            LanguageModel lm = opened.lm();
+            Sae sae = opened.sae();
             Measurement base = RetrainRecipe.exactMeasurer(runConfig, probes, policy, lm, sae).measureWithGates(lm.model());
             checkSameBase(run, base);
             RunInputs inputs = new RunInputs(Path.of(manifest.inputs().get("model").path()), Path.of(manifest.inputs().get("sae").path()),

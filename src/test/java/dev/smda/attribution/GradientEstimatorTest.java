@@ -12,7 +12,6 @@ import dev.smda.policy.RidgeOptions;
 import dev.smda.progress.Progress;
 import dev.smda.testing.TinyWorld;
 import dev.smda.train.SftConfig;
-import dev.smda.testing.InMemoryEffects;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
@@ -49,7 +48,7 @@ class GradientEstimatorTest {
             PolicySensitivity sensitivity = PolicySensitivity.of(policy, base.x(), base.y());
             for (SftConfig update : List.of(SftConfig.sgd(1e-6, 1), SftConfig.adamW(1e-7, 1, 0.9, 0.999, 1e-8, 0.1))) {
                 List<PairAttribution> exact = new ExactEstimator(new PairEffects(world.lm, frozen, base, update, null),
-                        new PolicyDecomposition(policy, base.x(), base.y()), category, 3, new InMemoryEffects(), () -> {}).estimate(TinyWorld.PAIRS);
+                        new PolicyDecomposition(policy, base.x(), base.y()), category, 3, new MemoryEffects(), () -> {}).estimate(TinyWorld.PAIRS);
                 List<PairAttribution> gradient;
                 try (GradientEstimator estimator = new GradientEstimator(world.lm, frozen, sensitivity, category, 3, update,
                         GradientSpace.full(world.lm.model()), null, Progress.SILENT)) {

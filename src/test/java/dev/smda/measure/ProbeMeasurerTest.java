@@ -120,6 +120,23 @@ class ProbeMeasurerTest {
                 for (int i = 0; i < probes.size(); i++) {
                     assertArrayEquals(base.x()[i], again.x()[i], 1e-12, pooling + ": frozen gates reproduce the base");
                 }
+                // away from the base, one pass gives both readings as two measurers would
+                Map<String, NDArray> moved = new LinkedHashMap<>();
+                lm.model().weights().forEach((name, w) -> moved.put(name, w.add(direction.get(name).mul(0.05))));
+                dev.smda.model.LlamaModel shifted = lm.model().withWeights(moved, null);
+                Measurement[] both = frozen.measureFrozenAndReencoded(shifted);
+                Measurement alone = frozen.measure(shifted);
+                Measurement exact = measurer.measure(shifted);
+                assertArrayEquals(alone.y(), both[0].y(), 1e-12, pooling + ": y");
+                assertArrayEquals(exact.y(), both[1].y(), 1e-12, pooling + ": y");
+                boolean switched = false;
+                for (int i = 0; i < probes.size(); i++) {
+                    assertArrayEquals(alone.x()[i], both[0].x()[i], 1e-12, pooling + ": frozen reading");
+                    assertArrayEquals(exact.x()[i], both[1].x()[i], 1e-12, pooling + ": re-encoded reading");
+                    switched |= !Arrays.equals(alone.x()[i], exact.x()[i]);
+                }
+                assertTrue(switched, pooling + ": the shift must switch some feature, or the two readings are not told apart");
+                moved.values().forEach(NDArray::close);
                 Map<String, NDArray> grads = dev.smda.model.Gradients.ofWeights(lm.model(), lm.model().weights().keySet(), mm -> {
                     NDArray first = frozen.perProbe(mm, 0, 2, dev.smda.model.Hooks.none(), cY, cX).sum();
                     return first.add(frozen.perProbe(mm, 2, probes.size(), dev.smda.model.Hooks.none(), cY, cX).sum());

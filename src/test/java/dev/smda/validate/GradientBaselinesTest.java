@@ -22,7 +22,7 @@ import dev.smda.testing.TinyWorld;
 import dev.smda.train.SftConfig;
 import dev.smda.train.SftExample;
 import dev.smda.train.SftLoss;
-import dev.smda.testing.InMemoryEffects;
+import dev.smda.attribution.MemoryEffects;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -69,7 +69,7 @@ class GradientBaselinesTest {
 
             SftConfig step = SftConfig.sgd(lr, 1);
             List<PairAttribution> exact = new ExactEstimator(new PairEffects(world.lm, frozen, base, step, null), new PolicyDecomposition(policy, base.x(), base.y()),
-                    category, 3, new InMemoryEffects(), () -> {}).estimate(TinyWorld.PAIRS);
+                    category, 3, new MemoryEffects(), () -> {}).estimate(TinyWorld.PAIRS);
             for (int k = 0; k < TinyWorld.PAIRS.size(); k++) {
                 SftPair pair = TinyWorld.PAIRS.get(k);
                 PairEffect effect = PairEffect.between(pair.id(), base, frozen.measure(dev.smda.train.SftTrainer.fineTune(world.lm.model(),
