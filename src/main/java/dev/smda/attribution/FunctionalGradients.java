@@ -7,6 +7,8 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import dev.smda.tensor.Scoped;
 import dev.smda.tensor.Tensors;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Folds the measurement's gradients ({@link MeasurementGradients}) into the gradients of fixed
@@ -24,6 +26,18 @@ public final class FunctionalGradients implements MeasurementGradients.Listener 
     private NDArray collinearity;
     private NDArray extra;
     private final NDList residuals = new NDList();
+
+    /**
+     * Gradient rows waiting to be folded in, with their weights: folding many rows in one product
+     * writes each [p, D] accumulator once per flush instead of once per batch of probes, which is
+     * what the fold costs (memory traffic, not arithmetic).
+     */
+    private final NDList pendingRows = new NDList();
+    private final List<Pending> pending = new ArrayList<>();
+    private int pendingCount;
+
+    /** One batch of rows: its first probe, and whether they are ∇y (else ∇ŷ). */
+    private record Pending(int start, int rows, boolean behaviour) {}
 
     /**
      * @param extraOnY rows x probes: each extra row's weight on every probe's ∇y
@@ -56,16 +70,6 @@ public final class FunctionalGradients implements MeasurementGradients.Listener 
         }
     }
 
-    /** Columns {@code [start, start + rows)} of a rows x probes map, as an array like {@code g}. */
-    static NDArray columns(double[][] map, int start, NDArray g) {
-        int rows = (int) g.getShape().get(0);
-        double[] values = new double[map.length * rows];
-        for (int j = 0; j < map.length; j++) {
-            System.arraycopy(map[j], start, values, j * rows, rows);
-        }
-        return Tensors.owned(g.getManager(), values, new Shape(map.length, rows)).toType(g.getDataType(), false);
-    }
-
     private static NDArray add(NDArray into, NDArray term) {
         if (into == null) {
             NDScope.unregister(term);
@@ -78,23 +82,79 @@ public final class FunctionalGradients implements MeasurementGradients.Listener 
 
     @Override
     public void behaviour(int start, NDArray g) {
-        Scoped.run(() -> {
-            NDArray term = columns(sensitivity.outputMap(), start, g).matMul(g);
-            if (combined) {
-                collinearity = add(collinearity, term);
-            } else {
-                output = add(output, term);
-            }
-            extra = add(extra, columns(extraOnY, start, g).matMul(g));
-        });
+        hold(new Pending(start, (int) g.getShape().get(0), true), g);
     }
 
     @Override
     public void prediction(int start, NDArray g) {
+        hold(new Pending(start, (int) g.getShape().get(0), false), g);
+    }
+
+    /** Keeps a copy of the rows (the caller closes {@code g}); folds when as many rows wait as there are features. */
+    private void hold(Pending batch, NDArray g) {
+        NDArray kept = g.duplicate();
+        NDScope.unregister(kept);
+        pendingRows.add(kept);
+        pending.add(batch);
+        pendingCount += batch.rows();
+        if (pendingCount >= sensitivity.features()) {
+            fold();
+        }
+    }
+
+    /** Adds every waiting row, weighted, into the accumulators: one product each. */
+    private void fold() {
+        if (pending.isEmpty()) {
+            return;
+        }
         Scoped.run(() -> {
-            collinearity = add(collinearity, columns(sensitivity.outputMap(), start, g).matMul(g).neg());
-            extra = add(extra, columns(extraOnPrediction, start, g).matMul(g));
+            NDArray rows = NDArrays.concat(pendingRows);
+            double[][] m = sensitivity.outputMap();
+            double[][] mY = new double[m.length][];
+            double[][] mPrediction = new double[m.length][];
+            for (int k = 0; k < m.length; k++) {
+                mY[k] = m[k];
+                mPrediction[k] = negated(m[k]);
+            }
+            if (combined) {
+                collinearity = add(collinearity, weights(mY, mPrediction, rows).matMul(rows));
+            } else {
+                output = add(output, weights(mY, null, rows).matMul(rows));
+                collinearity = add(collinearity, weights(null, mPrediction, rows).matMul(rows));
+            }
+            extra = add(extra, weights(extraOnY, extraOnPrediction, rows).matMul(rows));
         });
+        pendingRows.close();
+        pending.clear();
+        pendingCount = 0;
+    }
+
+    /**
+     * {@code [map rows, waiting rows]}: each waiting row's weight, taken from {@code onY} for ∇y rows
+     * and from {@code onPrediction} for ∇ŷ rows (null: those rows weigh nothing).
+     */
+    private NDArray weights(double[][] onY, double[][] onPrediction, NDArray like) {
+        int outRows = (onY != null ? onY : onPrediction).length;
+        double[] values = new double[outRows * pendingCount];
+        int column = 0;
+        for (Pending batch : pending) {
+            double[][] map = batch.behaviour() ? onY : onPrediction;
+            if (map != null) {
+                for (int j = 0; j < outRows; j++) {
+                    System.arraycopy(map[j], batch.start(), values, j * pendingCount + column, batch.rows());
+                }
+            }
+            column += batch.rows();
+        }
+        return Tensors.owned(like.getManager(), values, new Shape(outRows, pendingCount)).toType(like.getDataType(), false);
+    }
+
+    private static double[] negated(double[] v) {
+        double[] out = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = -v[i];
+        }
+        return out;
     }
 
     @Override
@@ -106,6 +166,7 @@ public final class FunctionalGradients implements MeasurementGradients.Listener 
 
     /** Completes the ΔX parts with A⁻¹U and hands the gradients over (the caller closes them). */
     public Result finish() {
+        fold();
         NDArray dx = Scoped.compute(() -> {
             NDArray u = NDArrays.concat(residuals);
             residuals.close();
