@@ -25,7 +25,8 @@ public final class FunctionalGradients implements MeasurementGradients.Listener 
     private NDArray output;
     private NDArray collinearity;
     private NDArray extra;
-    private final NDList residuals = new NDList();
+    /** ∇u_k as rows {@code [1, D]}, summed over the batches of probes as they come. */
+    private final NDArray[] residuals;
 
     /**
      * Gradient rows waiting to be folded in, with their weights: folding many rows in one product
@@ -56,6 +57,7 @@ public final class FunctionalGradients implements MeasurementGradients.Listener 
         this.sensitivity = sensitivity;
         this.extraOnY = extraOnY;
         this.extraOnPrediction = extraOnPrediction;
+        this.residuals = new NDArray[sensitivity.features()];
     }
 
     /** The gradients, once {@link MeasurementGradients#compute} has run: ΔX parts {@code [p, D]}, ΔY parts {@code [p, D]}, extra rows. */
@@ -159,17 +161,21 @@ public final class FunctionalGradients implements MeasurementGradients.Listener 
 
     @Override
     public void residual(int feature, NDArray g) {
-        NDArray row = g.reshape(1, -1).duplicate();
-        NDScope.unregister(row);
-        residuals.add(row);
+        if (residuals[feature] == null) {
+            residuals[feature] = g.reshape(1, -1).duplicate();
+            NDScope.unregister(residuals[feature]);
+        } else {
+            residuals[feature].addi(g.reshape(1, -1));
+        }
     }
 
     /** Completes the ΔX parts with A⁻¹U and hands the gradients over (the caller closes them). */
     public Result finish() {
         fold();
         NDArray dx = Scoped.compute(() -> {
-            NDArray u = NDArrays.concat(residuals);
-            residuals.close();
+            NDList rows = new NDList(residuals);
+            NDArray u = NDArrays.concat(rows);
+            rows.close();
             double[][] aInverse = sensitivity.inverseGram();
             int p = aInverse.length;
             double[] flat = new double[p * p];

@@ -24,7 +24,7 @@ public final class MeasurementGradients {
         /** ∇ŷ_i (features alone, β fixed) for probes {@code [start, start + rows)}. */
         default void prediction(int start, NDArray gradients) {}
 
-        /** ∇u_k. */
+        /** A part of ∇u_k (one batch of probes'): the parts of one feature add up. */
         default void residual(int feature, NDArray gradient) {}
 
         /** Whether the feature parts (ŷ and u) are needed at all. */
@@ -34,6 +34,15 @@ public final class MeasurementGradients {
     }
 
     private MeasurementGradients() {}
+
+    /** {@code [end − start, p]}: zero but for column k, which holds probes {@code [start, end)}'s weights. */
+    private static double[] columnWeights(double[] w, int k, int p, int start, int end) {
+        double[] m = new double[(end - start) * p];
+        for (int i = start; i < end; i++) {
+            m[(i - start) * p + k] = w[i];
+        }
+        return m;
+    }
 
     /**
      * @param frozen a measurer of the policy's features, frozen at the base's gates
@@ -45,11 +54,11 @@ public final class MeasurementGradients {
         int p = sensitivity.features();
         int batches = (n + batch - 1) / batch;
         boolean features = listener.wantsFeatures();
-        long total = batches + (features ? batches + (long) p : 0);
+        long total = batches + (features ? batches + (long) p * batches : 0);
         double[] ones = new double[n];
         java.util.Arrays.fill(ones, 1);
         double[][] predictionWeights = sensitivity.predictionWeights();
-        try (Progress bar = progress.start("probe gradients", total, "passes", 0)) {
+        try (Progress bar = progress.start("probe gradients", total, "backward passes", 0)) {
             long done = 0;
             for (int start = 0; start < n; start += batch) {
                 int s = start;
@@ -69,23 +78,21 @@ public final class MeasurementGradients {
             if (!features) {
                 return;
             }
+            double[][] weights = new double[p][];
             for (int k = 0; k < p; k++) {
-                double[][] w = sensitivity.residualWeights(k);
-                NDArray sum = null;
-                for (int start = 0; start < n; start += batch) {
-                    int s = start;
-                    int end = Math.min(n, start + batch);
-                    NDArray g = PerExampleGradients.ofSum(space, hooks -> frozen.perProbe(model, s, end, hooks, null, w));
-                    if (sum == null) {
-                        sum = g;
-                    } else {
-                        sum.addi(g);
-                        g.close();
-                    }
-                }
-                listener.residual(k, sum);
-                sum.close();
-                bar.stepTo(++done, "feature " + (k + 1) + " of " + p);
+                weights[k] = sensitivity.residualWeights(k);
+            }
+            for (int start = 0; start < n; start += batch) {
+                int s = start;
+                int end = Math.min(n, start + batch);
+                // one forward pass, then one backward pass per feature through it
+                PerExampleGradients.ofWeightedSums(space, hooks -> frozen.features(model, s, end, hooks), p, k -> columnWeights(weights[k], k, p, s, end),
+                        (k, g) -> {
+                            listener.residual(k, g);
+                            g.close();
+                        });
+                done += p;
+                bar.stepTo(done, "features, probes " + (s + 1) + "-" + end + " of " + n);
             }
         }
     }

@@ -90,14 +90,11 @@ public final class PolicySensitivity {
         return aInverse;
     }
 
-    /**
-     * The weighting of raw features that makes u_k: row i, column k is r_i / scale_k in column k
-     * alone, so Σ_ik w_ik X_ik = u_k for the requested k.
-     */
-    public double[][] residualWeights(int k) {
-        double[][] w = new double[residuals.length][policy.features()];
+    /** The weight of each probe's raw feature k in u_k: r_i / scale_k (so Σ_i w_i X_ik = u_k). */
+    public double[] residualWeights(int k) {
+        double[] w = new double[residuals.length];
         for (int i = 0; i < w.length; i++) {
-            w[i][k] = residuals[i] / policy.scale()[k];
+            w[i] = residuals[i] / policy.scale()[k];
         }
         return w;
     }

@@ -14,7 +14,9 @@ import dev.smda.train.SftLoss;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * Each example's own gradient, for a whole batch from one forward and one backward pass: the sum
@@ -54,6 +56,23 @@ public final class PerExampleGradients {
         try (TapRecorder taps = new TapRecorder()) {
             Autograd.backward(() -> values.apply(Hooks.none().tap(taps)).sum());
             return Scoped.compute(() -> assemble(taps.uses(), 1, null, space, true).reshape(-1));
+        }
+    }
+
+    /**
+     * The gradients of {@code count} weighted sums of one pass's outputs, from one forward pass:
+     * {@code values} runs once (its output, any shape, still connected to autograd); for each k,
+     * {@code each} gets {@code [space.dimension()]}, the gradient of Σ outputWeights(k) ⊙ values (weights
+     * row-major in the output's shape; the
+     * caller closes it).
+     */
+    public static void ofWeightedSums(GradientSpace space, Function<Hooks, NDArray> values, int count, IntFunction<double[]> outputWeights,
+            BiConsumer<Integer, NDArray> each) {
+        try (TapRecorder taps = new TapRecorder()) {
+            Autograd.backwardEach(() -> values.apply(Hooks.none().tap(taps)), count, outputWeights, k -> {
+                each.accept(k, Scoped.compute(() -> assemble(taps.uses(), 1, null, space, true).reshape(-1)));
+                taps.clearGradients();
+            });
         }
     }
 

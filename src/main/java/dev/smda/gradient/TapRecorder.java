@@ -3,6 +3,7 @@ package dev.smda.gradient;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import dev.smda.model.WeightTaps;
+import dev.smda.tensor.Autograd;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -52,6 +53,13 @@ final class TapRecorder implements WeightTaps, AutoCloseable {
         leaf.setRequiresGradient(true);
         uses.add(new Use(kind, weight, kept, leaf));
         return output.add(leaf);
+    }
+
+    /** Zeroes the gradients the leaves accumulated, before another backward pass through the same graph. */
+    void clearGradients() {
+        for (Use u : uses) {
+            Autograd.clearGradient(u.outputLeaf());
+        }
     }
 
     @Override

@@ -182,6 +182,18 @@ public final class ProbeMeasurer {
         });
     }
 
+    /**
+     * The policy's features of probes {@code [start, end)} read with the frozen gates, {@code [end − start, k]}
+     * in float64, still connected to autograd; the pass stops at the SAE's layer and shows its
+     * weights' uses to {@code hooks}' taps.
+     */
+    public NDArray features(LlamaModel model, int start, int end, Hooks hooks) {
+        if (frozen == null) {
+            throw new IllegalStateException("the features' gradients need the gates frozen at a base measurement");
+        }
+        return Scoped.compute(() -> Tensors.cast(batch(start(model, start, end, false, hooks), frozen).features, DataType.FLOAT64));
+    }
+
     /** For the rows of {@link #perProbe}'s pass that the unembedding sees (with y), the probe each belongs to (0-based in the batch). */
     public int[] headRowProbe(int start, int end) {
         int nodes = openings.nodes().size();

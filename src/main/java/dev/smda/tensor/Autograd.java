@@ -2,11 +2,15 @@ package dev.smda.tensor;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.IntConsumer;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 /**
@@ -67,6 +71,38 @@ public final class Autograd {
         } finally {
             ONE_COLLECTOR.unlock();
         }
+    }
+
+    /**
+     * Back-propagates {@code count} output gradients through one recorded pass: {@code body} runs once
+     * and returns an array; for each k, {@code outputGradient.apply(k)} (its values, row-major, in its
+     * shape) is back-propagated with the graph kept for the next, and {@code afterEach} reads the gradients
+     * (and clears those it read, since they accumulate). One forward pass instead of {@code count}.
+     */
+    public static void backwardEach(Supplier<NDArray> body, int count, IntFunction<double[]> outputGradient, IntConsumer afterEach) {
+        ONE_COLLECTOR.lock();
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray value;
+            // recording ends with the forward pass, so that afterEach may take gradients of its own
+            try (GradientCollector collector = Torch.engine().newGradientCollector()) {
+                value = body.get();
+            }
+            for (int k = 0; k < count; k++) {
+                try (NDArray seed = Tensors.owned(value.getManager(), outputGradient.apply(k), value.getShape()).toType(value.getDataType(), false)) {
+                    // the engine's own backward with the graph kept: DJL's public one frees it
+                    JniUtils.backward((PtNDArray) value, (PtNDArray) seed, k < count - 1, false);
+                }
+                afterEach.accept(k);
+            }
+        } finally {
+            ONE_COLLECTOR.unlock();
+        }
+    }
+
+    /** Sets the accumulated gradient of a leaf to zero. */
+    public static void clearGradient(NDArray leaf) {
+        JniUtils.zeroGrad((PtNDArray) leaf);
     }
 
     /** A new leaf sharing {@code array}'s storage, outside any scope, recording its gradient. */
