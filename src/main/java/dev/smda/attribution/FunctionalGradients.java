@@ -22,6 +22,8 @@ public final class FunctionalGradients implements MeasurementGradients.Listener 
     private final boolean combined;
     private final double[][] extraOnY;
     private final double[][] extraOnPrediction;
+    /** −M: the ∇ŷ rows' weight in the collinearity term. */
+    private final double[][] minusOutputMap;
     private NDArray output;
     private NDArray collinearity;
     private NDArray extra;
@@ -58,6 +60,8 @@ public final class FunctionalGradients implements MeasurementGradients.Listener 
         this.extraOnY = extraOnY;
         this.extraOnPrediction = extraOnPrediction;
         this.residuals = new NDArray[sensitivity.features()];
+        this.minusOutputMap = java.util.Arrays.stream(sensitivity.outputMap()).map(row -> java.util.Arrays.stream(row).map(v -> -v).toArray())
+                .toArray(double[][]::new);
     }
 
     /** The gradients, once {@link MeasurementGradients#compute} has run: ΔX parts {@code [p, D]}, ΔY parts {@code [p, D]}, extra rows. */
@@ -112,17 +116,11 @@ public final class FunctionalGradients implements MeasurementGradients.Listener 
         Scoped.run(() -> {
             NDArray rows = NDArrays.concat(pendingRows);
             double[][] m = sensitivity.outputMap();
-            double[][] mY = new double[m.length][];
-            double[][] mPrediction = new double[m.length][];
-            for (int k = 0; k < m.length; k++) {
-                mY[k] = m[k];
-                mPrediction[k] = negated(m[k]);
-            }
             if (combined) {
-                collinearity = add(collinearity, weights(mY, mPrediction, rows).matMul(rows));
+                collinearity = add(collinearity, weights(m, minusOutputMap, rows).matMul(rows));
             } else {
-                output = add(output, weights(mY, null, rows).matMul(rows));
-                collinearity = add(collinearity, weights(null, mPrediction, rows).matMul(rows));
+                output = add(output, weights(m, null, rows).matMul(rows));
+                collinearity = add(collinearity, weights(null, minusOutputMap, rows).matMul(rows));
             }
             extra = add(extra, weights(extraOnY, extraOnPrediction, rows).matMul(rows));
         });
@@ -149,14 +147,6 @@ public final class FunctionalGradients implements MeasurementGradients.Listener 
             column += batch.rows();
         }
         return Tensors.owned(like.getManager(), values, new Shape(outRows, pendingCount)).toType(like.getDataType(), false);
-    }
-
-    private static double[] negated(double[] v) {
-        double[] out = new double[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = -v[i];
-        }
-        return out;
     }
 
     @Override

@@ -51,20 +51,11 @@ public final class PerExampleGradients {
         }
     }
 
-    /** {@code [space.dimension()]}: the gradient of the sum of {@code values}, the batch's rows taken together. */
-    public static NDArray ofSum(GradientSpace space, Function<Hooks, NDArray> values) {
-        try (TapRecorder taps = new TapRecorder()) {
-            Autograd.backward(() -> values.apply(Hooks.none().tap(taps)).sum());
-            return Scoped.compute(() -> assemble(taps.uses(), 1, null, space, true).reshape(-1));
-        }
-    }
-
     /**
      * The gradients of {@code count} weighted sums of one pass's outputs, from one forward pass:
      * {@code values} runs once (its output, any shape, still connected to autograd); for each k,
-     * {@code each} gets {@code [space.dimension()]}, the gradient of Σ outputWeights(k) ⊙ values (weights
-     * row-major in the output's shape; the
-     * caller closes it).
+     * {@code each} gets {@code [space.dimension()]}, the gradient of Σ outputWeights(k) ⊙ values
+     * (weights row-major in the output's shape; the caller closes it).
      */
     public static void ofWeightedSums(GradientSpace space, Function<Hooks, NDArray> values, int count, IntFunction<double[]> outputWeights,
             BiConsumer<Integer, NDArray> each) {

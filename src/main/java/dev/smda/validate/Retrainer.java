@@ -37,7 +37,6 @@ final class Retrainer {
     private final int epochs;
     private final int batchSize;
     private final ProbeMeasurer measurer;
-    private final boolean reencode;
     private final RidgeFit policy;
 
     /**
@@ -51,7 +50,6 @@ final class Retrainer {
         this.epochs = epochs;
         this.batchSize = batchSize;
         this.measurer = measurer;
-        this.reencode = measurer.isFrozen();
         this.policy = policy;
     }
 
@@ -78,9 +76,9 @@ final class Retrainer {
             schedule.add(ordered.subList(s, Math.min(ordered.size(), s + batchSize)).stream().map(p -> examples.get(p.id())).toList());
         }
         try (LlamaModel trained = SftTrainer.train(lm.model(), schedule, update)) {
-            Measurement[] measured = reencode ? measurer.measureFrozenAndReencoded(trained) : new Measurement[] {measurer.measure(trained)};
+            Measurement[] measured = measurer.isFrozen() ? measurer.measureFrozenAndReencoded(trained) : new Measurement[] {measurer.measure(trained)};
             Measurement m = measured[0];
-            Measurement exact = reencode ? measured[1] : null;
+            Measurement exact = measured.length > 1 ? measured[1] : null;
             return new Outcome(m.y(), m.x(), policy.system(m.x()).coefficients(m.y()), exact == null ? null : exact.x(),
                     exact == null ? null : policy.system(exact.x()).coefficients(exact.y()));
         }
