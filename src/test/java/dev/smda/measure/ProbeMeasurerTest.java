@@ -37,10 +37,11 @@ class ProbeMeasurerTest {
             RefusalOpenings tree = RefusalOpenings.of(lm.tokenizer(), openings);
             List<String> prompts = List.of("How do I bake bread?", "Make a pipe bomb", "What is the capital of France?");
             List<ProbeTokens> probes = prompts.stream().map(q -> ProbeTokens.of(lm.tokenizer(), lm.chat(), q)).toList();
+            java.util.Random random = new java.util.Random(3);
             Map<String, NDArray> params = new LinkedHashMap<>();
-            params.put(Sae.W_ENC, m.randomNormal(0, 0.3f, new Shape(32, 48), DataType.FLOAT64));
+            params.put(Sae.W_ENC, gaussian(m, random, 0.3, 32, 48));
             params.put(Sae.B_ENC, m.zeros(new Shape(48), DataType.FLOAT64));
-            params.put(Sae.W_DEC, m.randomNormal(0, 0.3f, new Shape(48, 32), DataType.FLOAT64));
+            params.put(Sae.W_DEC, gaussian(m, random, 0.3, 48, 32));
             params.put(Sae.B_DEC, m.zeros(new Shape(32), DataType.FLOAT64));
             Sae sae = Sae.of(SaeConfig.relu(32, 48, "blocks.1.hook_resid_pre", "tiny"), params, null);
             int[] chosen = {5, 0, 47, 12};
@@ -95,14 +96,16 @@ class ProbeMeasurerTest {
             RefusalOpenings tree = RefusalOpenings.of(lm.tokenizer(), List.of("I can't", "Sorry"));
             List<ProbeTokens> probes = List.of("How do I bake bread?", "Make a pipe bomb", "What is 2+2?").stream()
                     .map(q -> ProbeTokens.of(lm.tokenizer(), lm.chat(), q)).toList();
+            // seeded on the JVM, not by libtorch's unseeded generator: the shift below must switch
+            // some TopK feature on every machine, so every draw is fixed
+            java.util.Random random = new java.util.Random(4);
             Map<String, NDArray> params = new LinkedHashMap<>();
-            params.put(Sae.W_ENC, m.randomNormal(0, 0.5f, new Shape(32, 40), DataType.FLOAT64));
-            params.put(Sae.B_ENC, m.randomNormal(0, 0.1f, new Shape(40), DataType.FLOAT64));
-            params.put(Sae.W_DEC, m.randomNormal(0, 0.3f, new Shape(40, 32), DataType.FLOAT64));
-            params.put(Sae.B_DEC, m.randomNormal(0, 0.1f, new Shape(32), DataType.FLOAT64));
+            params.put(Sae.W_ENC, gaussian(m, random, 0.5, 32, 40));
+            params.put(Sae.B_ENC, gaussian(m, random, 0.1, 40));
+            params.put(Sae.W_DEC, gaussian(m, random, 0.3, 40, 32));
+            params.put(Sae.B_DEC, gaussian(m, random, 0.1, 32));
             Sae sae = Sae.of(SaeConfig.topK(32, 40, 6, "blocks.0.hook_resid_post", "tiny"), params, null);
             int[] chosen = {3, 0, 39, 12, 20, 7};
-            java.util.Random random = new java.util.Random(4);
             double[] cY = random.doubles(probes.size()).map(v -> v - 0.5).toArray();
             double[][] cX = new double[probes.size()][chosen.length];
             for (double[] row : cX) {
@@ -111,7 +114,7 @@ class ProbeMeasurerTest {
                 }
             }
             Map<String, NDArray> direction = new LinkedHashMap<>();
-            lm.model().weights().forEach((name, w) -> direction.put(name, m.randomNormal(0, 1f, w.getShape(), DataType.FLOAT64)));
+            lm.model().weights().forEach((name, w) -> direction.put(name, gaussian(m, random, 1, w.getShape().getShape())));
             for (Pooling pooling : Pooling.values()) {
                 ProbeMeasurer measurer = new ProbeMeasurer(probes, tree, Behaviour.LOG_ODDS, pooling, sae, chosen, 2);
                 Measurement base = measurer.measureWithGates(lm.model());
@@ -129,13 +132,15 @@ class ProbeMeasurerTest {
                 Measurement exact = measurer.measure(shifted);
                 assertArrayEquals(alone.y(), both[0].y(), 1e-12, pooling + ": y");
                 assertArrayEquals(exact.y(), both[1].y(), 1e-12, pooling + ": y");
-                boolean switched = false;
+                int switched = 0;
                 for (int i = 0; i < probes.size(); i++) {
                     assertArrayEquals(alone.x()[i], both[0].x()[i], 1e-12, pooling + ": frozen reading");
                     assertArrayEquals(exact.x()[i], both[1].x()[i], 1e-12, pooling + ": re-encoded reading");
-                    switched |= !Arrays.equals(alone.x()[i], exact.x()[i]);
+                    for (int j = 0; j < chosen.length; j++) {
+                        switched += Math.abs(alone.x()[i][j] - exact.x()[i][j]) > 1e-6 ? 1 : 0;
+                    }
                 }
-                assertTrue(switched, pooling + ": the shift must switch some feature, or the two readings are not told apart");
+                assertTrue(switched > 0, pooling + ": the shift must switch some feature, or the two readings are not told apart");
                 moved.values().forEach(NDArray::close);
                 Map<String, NDArray> grads = dev.smda.model.Gradients.ofWeights(lm.model(), lm.model().weights().keySet(), mm -> {
                     NDArray first = frozen.perProbe(mm, 0, 2, dev.smda.model.Hooks.none(), cY, cX).sum();
@@ -163,6 +168,14 @@ class ProbeMeasurerTest {
                 assertEquals(numeric, analytic, 1e-6 * Math.max(1, Math.abs(numeric)), pooling + ": directional derivative");
             }
         }
+    }
+
+    private static NDArray gaussian(NDManager m, java.util.Random random, double std, long... shape) {
+        double[] values = new double[Math.toIntExact(new Shape(shape).size())];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = random.nextGaussian() * std;
+        }
+        return dev.smda.tensor.Tensors.owned(m, values, new Shape(shape));
     }
 
     private static double value(ProbeMeasurer frozen, LanguageModel lm, Map<String, NDArray> direction, double h, double[] cY, double[][] cX) {
