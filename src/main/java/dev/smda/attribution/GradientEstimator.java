@@ -15,7 +15,6 @@ import dev.smda.tensor.Scoped;
 import dev.smda.tensor.Tensors;
 import dev.smda.train.SftConfig;
 import dev.smda.train.SftExample;
-import dev.smda.train.SftLoss;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -86,12 +85,9 @@ public final class GradientEstimator implements PairEstimator {
     @Override
     public List<PairAttribution> estimate(List<SftPair> pairs) {
         List<SftExample> examples = pairs.stream().map(pair -> PairEffects.example(lm, pair, maxLength)).toList();
-        double[] losses;
+        double[] losses = new double[examples.size()];
         double[] parts;
-        try (NDArray l = SftLoss.perExample(lm.model(), examples, dev.smda.model.Hooks.none())) {
-            losses = l.toType(DataType.FLOAT64, false).toDoubleArray();
-        }
-        try (NDArray g = PerExampleGradients.of(lm.model(), examples, space); NDArray products = Scoped.compute(() -> {
+        try (NDArray g = PerExampleGradients.of(lm.model(), examples, space, losses); NDArray products = Scoped.compute(() -> {
             NDArray dtheta = step(g);
             NDList each = new NDList();
             for (NDArray f : functionals) {

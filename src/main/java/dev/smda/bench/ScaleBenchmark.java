@@ -46,8 +46,7 @@ public final class ScaleBenchmark {
         SmdaRun.Result r = new SmdaRun(config, new RunInputs(world.resolve(WorldLayout.MODEL), world.resolve(WorldLayout.SAE),
                 world.resolve(WorldLayout.PROBES), pairsFile), work.resolve("run"), progress).execute(false);
         double seconds = (System.nanoTime() - start) / 1e9;
-        RunManifest manifest = dev.smda.io.Json.MAPPER.treeToValue(dev.smda.io.Json.read(r.directory().file(dev.smda.run.RunDirectory.MANIFEST)),
-                RunManifest.class);
+        RunManifest manifest = r.directory().readManifest();
         double perPair = manifest.timings().getOrDefault("estimate the pairs", Double.NaN) / count;
         return new Result(count, manifest.timings(), perPair, step, PeakMemory.bytes(), seconds);
     }

@@ -1,6 +1,7 @@
 package dev.smda.cli;
 
 import dev.smda.bench.EngineBenchmark;
+import dev.smda.bench.FidelityBenchmark;
 import dev.smda.bench.ScaleBenchmark;
 import dev.smda.io.AtomicFiles;
 import dev.smda.progress.Progress;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure the engine: float32 matmul, SAE encoding (d_in 3072, 12,288 features), and a forward pass and an SFT step of a",
             "12.6M-parameter Llama, in tokens/s and GFLOP/s. Subcommands time the demo, a validation, and SMDA at scale."},
-        subcommands = {BenchCommand.DemoBench.class, BenchCommand.ValidateBench.class, BenchCommand.ScaleBench.class, BenchCommand.ClusterBench.class})
+        subcommands = {BenchCommand.DemoBench.class, BenchCommand.ValidateBench.class, BenchCommand.ScaleBench.class, BenchCommand.FidelityBench.class,
+            BenchCommand.ClusterBench.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--batch", defaultValue = "8", description = "Sequences per batch (default: ${DEFAULT-VALUE}).")
@@ -58,10 +60,13 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     static SmdaRun.Result demoRun(Path out, Progress.Factory progress, Executor.Choice where) throws Exception {
-        Path world = EmbeddedWorld.path();
-        RunInputs inputs = new RunInputs(world.resolve(WorldLayout.MODEL), world.resolve(WorldLayout.SAE), world.resolve(WorldLayout.PROBES),
+        return new SmdaRun(Demo.config(), worldInputs(EmbeddedWorld.path()), out, progress, where).execute(false);
+    }
+
+    /** A world directory's model, SAE, probes and pairs. */
+    static RunInputs worldInputs(Path world) {
+        return new RunInputs(world.resolve(WorldLayout.MODEL), world.resolve(WorldLayout.SAE), world.resolve(WorldLayout.PROBES),
                 world.resolve(WorldLayout.PAIRS));
-        return new SmdaRun(Demo.config(), inputs, out, progress, where).execute(false);
     }
 
     static void printPhases(Map<String, Double> timings) {
@@ -137,6 +142,42 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    @Command(name = "fidelity", mixinStandardHelpOptions = true,
+            description = {"The gradient estimator against the exact one at the demo's settings, one step at the base: Spearman rho over every (pair,",
+                "feature) dX and dY part (dY also against re-encoded features), the paper's score, the category effects, the top-20 interference",
+                "pairs in common, the share of the exact dX that is features switching, and the time per pair of each."})
+    static final class FidelityBench implements Callable<Integer> {
+        @Option(names = "--world", description = "A world directory (default: the embedded world).")
+        Path world;
+
+        @Option(names = "--projection", defaultValue = "0", description = "Also judge the gradient estimator in a Kronecker sketch of this size k (0: not; default ${DEFAULT-VALUE}).")
+        int projection;
+
+        @Override
+        public Integer call() throws Exception {
+            Checks.atLeast(projection, 0, "--projection");
+            Path dir = world != null ? world : EmbeddedWorld.path();
+            Checks.folder(dir, "--world");
+            Path out = Files.createTempDirectory("smda-bench-fidelity");
+            try {
+                FidelityBenchmark.Result r = FidelityBenchmark.run(worldInputs(dir), Demo.config(), projection, out, Progress.console());
+                System.out.printf("%d pairs x %d policy features, %s; against the exact estimator with the feature change linearised (one step at the base):%n",
+                        r.pairs(), r.features(), dir);
+                System.out.printf("%-34s %7s %7s %11s %7s %9s %9s %10s%n", "estimator", "dX", "dY", "dY/reenc.", "score", "category", "top-" + FidelityBenchmark.TOP,
+                        "ms/pair");
+                System.out.printf("%-34s %7s %7s %11s %7s %9s %9s %10.1f%n", "exact, linearised (reference)", "", "", "", "", "", "", 1e3 * r.exactSecondsPerPair());
+                for (FidelityBenchmark.Agreement a : r.agreements()) {
+                    System.out.printf("%-34s %7.3f %7.3f %11.3f %7.3f %9.3f %9d %10.1f%n", a.estimator(), a.dxParts(), a.dyParts(), a.dyPartsAgainstReencoded(),
+                            a.score(), a.categoryEffects(), a.sharedTopInterference(), 1e3 * a.secondsPerPair());
+                }
+                System.out.printf("features switching on or off: %.1f%% of the exact (re-encoded) dX, which no first-order estimator sees%n", 100 * r.switchingShare());
+                return 0;
+            } finally {
+                AtomicFiles.deleteRecursively(out);
+            }
+        }
+    }
+
     @Command(name = "cluster", mixinStandardHelpOptions = true,
             description = {"The demo in-process, on Spark local[2], and on a standalone Spark cluster of two single-core workers started on 127.0.0.1:",
                 "seconds in all and estimating the pairs, speed-up against in-process, each worker's one-time opening cost, and whether the",
@@ -169,11 +210,9 @@ final class BenchCommand implements Callable<Integer> {
             }
 
             void print(Timed reference) throws java.io.IOException {
-                Map<String, Double> phases = dev.smda.io.Json.MAPPER.treeToValue(dev.smda.io.Json.read(result.directory().file(dev.smda.run.RunDirectory.MANIFEST)),
-                        dev.smda.run.RunManifest.class).timings();
+                Map<String, Double> phases = result.directory().readManifest().timings();
                 double estimate = phases.getOrDefault("estimate the pairs", Double.NaN);
-                double referenceEstimate = dev.smda.io.Json.MAPPER.treeToValue(dev.smda.io.Json.read(reference.result.directory().file(
-                        dev.smda.run.RunDirectory.MANIFEST)), dev.smda.run.RunManifest.class).timings().getOrDefault("estimate the pairs", Double.NaN);
+                double referenceEstimate = reference.result.directory().readManifest().timings().getOrDefault("estimate the pairs", Double.NaN);
                 boolean same = files.keySet().equals(reference.files.keySet())
                         && files.keySet().stream().allMatch(k -> java.util.Arrays.equals(files.get(k), reference.files.get(k)));
                 System.out.printf("%-32s %7.1f s in all (%.2fx), estimating the pairs %7.1f s (%.2fx)%s; results %s%n", name, seconds, reference.seconds / seconds,

@@ -3,7 +3,6 @@ package dev.smda.cli;
 import dev.smda.data.DataSets;
 import dev.smda.io.AtomicFiles;
 import dev.smda.io.BadInputException;
-import dev.smda.io.Json;
 import dev.smda.progress.Progress;
 import dev.smda.run.Demo;
 import dev.smda.run.RunDirectory;
@@ -35,7 +34,7 @@ final class DemoCommand implements Callable<Integer> {
                 world.resolve(WorldLayout.PAIRS));
         boolean resume = Files.isRegularFile(out.resolve(RunDirectory.MANIFEST));
         if (resume) {
-            RunManifest previous = Json.MAPPER.treeToValue(Json.read(out.resolve(RunDirectory.MANIFEST)), RunManifest.class);
+            RunManifest previous = new RunDirectory(out).readManifest();
             if (!previous.config().preset().equals("demo")) {
                 throw new BadInputException(out + ": holds a run that is not a demo; choose another --out");
             }

@@ -32,8 +32,13 @@ public final class PerExampleGradients {
 
     /** {@code [batch, space.dimension()]}: row b is SFT example b's gradient of its mean response-token loss. */
     public static NDArray of(LlamaModel model, List<SftExample> examples, GradientSpace space) {
+        return of(model, examples, space, null);
+    }
+
+    /** As {@link #of(LlamaModel, List, GradientSpace)}, and each example's loss from the same forward pass into {@code losses} (when not null). */
+    public static NDArray of(LlamaModel model, List<SftExample> examples, GradientSpace space, double[] losses) {
         int[] rowExample = SftLoss.ResponseRows.of(examples).example();
-        return of(space, examples.size(), rowExample, hooks -> SftLoss.perExample(model, examples, hooks));
+        return of(space, examples.size(), rowExample, hooks -> SftLoss.perExample(model, examples, hooks), losses);
     }
 
     /**
@@ -45,8 +50,18 @@ public final class PerExampleGradients {
      *     example order), the example each belongs to
      */
     public static NDArray of(GradientSpace space, int batch, int[] headRowExample, Function<Hooks, NDArray> values) {
+        return of(space, batch, headRowExample, values, null);
+    }
+
+    private static NDArray of(GradientSpace space, int batch, int[] headRowExample, Function<Hooks, NDArray> values, double[] valuesOut) {
         try (TapRecorder taps = new TapRecorder()) {
-            Autograd.backward(() -> values.apply(Hooks.none().tap(taps)).sum());
+            Autograd.backward(() -> {
+                NDArray v = values.apply(Hooks.none().tap(taps));
+                if (valuesOut != null) {
+                    System.arraycopy(v.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray(), 0, valuesOut, 0, batch);
+                }
+                return v.sum();
+            });
             return Scoped.compute(() -> assemble(taps.uses(), batch, headRowExample, space, false));
         }
     }

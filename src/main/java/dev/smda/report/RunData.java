@@ -78,7 +78,7 @@ final class RunData {
                 throw new BadInputException(dir + ": no " + f + " (not a finished run directory)");
             }
         }
-        RunManifest manifest = Json.MAPPER.treeToValue(Json.read(run.file(RunDirectory.MANIFEST)), RunManifest.class);
+        RunManifest manifest = run.readManifest();
         JsonNode policyJson = Json.read(run.file(RunDirectory.POLICY));
         RidgeFit policy = Json.MAPPER.treeToValue(policyJson, RidgeFit.class);
         Analysis analysis = Json.MAPPER.treeToValue(Json.read(run.file(RunDirectory.ANALYSIS)), Analysis.class);

@@ -86,6 +86,11 @@ public final class RunDirectory {
         return root;
     }
 
+    /** run.json: the run's settings, inputs' fingerprints and timings. */
+    public RunManifest readManifest() throws IOException {
+        return Json.MAPPER.treeToValue(Json.read(file(MANIFEST)), RunManifest.class);
+    }
+
     public Path file(String name) {
         return root.resolve(name);
     }

@@ -285,7 +285,7 @@ public final class SmdaRun {
         RunManifest manifest = new RunManifest(config, fingerprints, versions, probes, pairs, 0, Instant.now().toString(), null, 0, Map.of());
         Path file = dir.file(RunDirectory.MANIFEST);
         if (Files.exists(file)) {
-            RunManifest previous = Json.MAPPER.treeToValue(Json.read(file), RunManifest.class);
+            RunManifest previous = dir.readManifest();
             if (!resume) {
                 throw new BadInputException(dir.root() + ": already holds a run; continue it with --resume, or choose another --out");
             }

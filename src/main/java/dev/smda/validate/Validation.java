@@ -82,7 +82,7 @@ public final class Validation {
                 throw new BadInputException(runDir + ": no " + f + " (validate a finished run directory)");
             }
         }
-        RunManifest manifest = Json.MAPPER.treeToValue(Json.read(run.file(RunDirectory.MANIFEST)), RunManifest.class);
+        RunManifest manifest = run.readManifest();
         RunConfig runConfig = manifest.config();
         RidgeFit policy = Json.MAPPER.treeToValue(Json.read(run.file(RunDirectory.POLICY)), RidgeFit.class);
         Analysis analysis = Json.MAPPER.treeToValue(Json.read(run.file(RunDirectory.ANALYSIS)), Analysis.class);

@@ -16,6 +16,7 @@ import dev.smda.sae.Sae;
 import dev.smda.sae.SaeConfig;
 import dev.smda.tensor.Torch;
 import dev.smda.testing.TinyChatModel;
+import dev.smda.testing.TinyWorld;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -39,9 +40,9 @@ class ProbeMeasurerTest {
             List<ProbeTokens> probes = prompts.stream().map(q -> ProbeTokens.of(lm.tokenizer(), lm.chat(), q)).toList();
             java.util.Random random = new java.util.Random(3);
             Map<String, NDArray> params = new LinkedHashMap<>();
-            params.put(Sae.W_ENC, gaussian(m, random, 0.3, 32, 48));
+            params.put(Sae.W_ENC, TinyWorld.gaussian(m, random, new Shape(32, 48), 0.3));
             params.put(Sae.B_ENC, m.zeros(new Shape(48), DataType.FLOAT64));
-            params.put(Sae.W_DEC, gaussian(m, random, 0.3, 48, 32));
+            params.put(Sae.W_DEC, TinyWorld.gaussian(m, random, new Shape(48, 32), 0.3));
             params.put(Sae.B_DEC, m.zeros(new Shape(32), DataType.FLOAT64));
             Sae sae = Sae.of(SaeConfig.relu(32, 48, "blocks.1.hook_resid_pre", "tiny"), params, null);
             int[] chosen = {5, 0, 47, 12};
@@ -100,10 +101,10 @@ class ProbeMeasurerTest {
             // some TopK feature on every machine, so every draw is fixed
             java.util.Random random = new java.util.Random(4);
             Map<String, NDArray> params = new LinkedHashMap<>();
-            params.put(Sae.W_ENC, gaussian(m, random, 0.5, 32, 40));
-            params.put(Sae.B_ENC, gaussian(m, random, 0.1, 40));
-            params.put(Sae.W_DEC, gaussian(m, random, 0.3, 40, 32));
-            params.put(Sae.B_DEC, gaussian(m, random, 0.1, 32));
+            params.put(Sae.W_ENC, TinyWorld.gaussian(m, random, new Shape(32, 40), 0.5));
+            params.put(Sae.B_ENC, TinyWorld.gaussian(m, random, new Shape(40), 0.1));
+            params.put(Sae.W_DEC, TinyWorld.gaussian(m, random, new Shape(40, 32), 0.3));
+            params.put(Sae.B_DEC, TinyWorld.gaussian(m, random, new Shape(32), 0.1));
             Sae sae = Sae.of(SaeConfig.topK(32, 40, 6, "blocks.0.hook_resid_post", "tiny"), params, null);
             int[] chosen = {3, 0, 39, 12, 20, 7};
             double[] cY = random.doubles(probes.size()).map(v -> v - 0.5).toArray();
@@ -114,7 +115,7 @@ class ProbeMeasurerTest {
                 }
             }
             Map<String, NDArray> direction = new LinkedHashMap<>();
-            lm.model().weights().forEach((name, w) -> direction.put(name, gaussian(m, random, 1, w.getShape().getShape())));
+            lm.model().weights().forEach((name, w) -> direction.put(name, TinyWorld.gaussian(m, random, w.getShape(), 1)));
             for (Pooling pooling : Pooling.values()) {
                 ProbeMeasurer measurer = new ProbeMeasurer(probes, tree, Behaviour.LOG_ODDS, pooling, sae, chosen, 2);
                 Measurement base = measurer.measureWithGates(lm.model());
@@ -168,14 +169,6 @@ class ProbeMeasurerTest {
                 assertEquals(numeric, analytic, 1e-6 * Math.max(1, Math.abs(numeric)), pooling + ": directional derivative");
             }
         }
-    }
-
-    private static NDArray gaussian(NDManager m, java.util.Random random, double std, long... shape) {
-        double[] values = new double[Math.toIntExact(new Shape(shape).size())];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = random.nextGaussian() * std;
-        }
-        return dev.smda.tensor.Tensors.owned(m, values, new Shape(shape));
     }
 
     private static double value(ProbeMeasurer frozen, LanguageModel lm, Map<String, NDArray> direction, double h, double[] cY, double[][] cX) {

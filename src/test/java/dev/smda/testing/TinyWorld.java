@@ -65,7 +65,8 @@ public final class TinyWorld implements AutoCloseable {
         return new TinyWorld(lm, sae, m);
     }
 
-    private static NDArray gaussian(NDManager m, java.util.Random r, Shape shape, double sd) {
+    /** Seeded double-precision Gaussian entries, drawn on the JVM: the same on every machine. */
+    public static NDArray gaussian(NDManager m, java.util.Random r, Shape shape, double sd) {
         double[] v = new double[(int) shape.size()];
         for (int i = 0; i < v.length; i++) {
             v[i] = r.nextGaussian() * sd;
