@@ -35,8 +35,11 @@ public final class GradientEstimator implements PairEstimator {
     private final PolicySensitivity sensitivity;
     private final double[][] categoryCoefficientWeights;
     private final NDManager manager;
-    /** ΔX part per feature {@code [p, D]}, ΔY part per feature {@code [p, D]}, the non-Δβ term of each category and the mean behaviour {@code [C + 1, D]}. */
-    private final NDList functionals;
+    /**
+     * {@code [D, 2p + C + 1]}: per column, the gradient of a functional: the ΔX part of each feature,
+     * the ΔY part of each, the non-Δβ term of each category's effect, the mean behaviour change.
+     */
+    private final NDArray functionals;
     private final NDArray weights;
     private final int p;
     private final int categories;
@@ -74,8 +77,11 @@ public final class GradientEstimator implements PairEstimator {
         onPrediction[categories] = new double[n];
         FunctionalGradients acc = new FunctionalGradients(sensitivity, onY, onPrediction);
         MeasurementGradients.compute(lm.model(), frozen, sensitivity, space, acc, progress);
-        FunctionalGradients.Result r = acc.finish();
-        this.functionals = new NDList(r.dxPart(), r.dyPart(), r.extra());
+        try (FunctionalGradients.Result r = acc.finish(); NDArray rows = NDArrays.concat(new NDList(r.dxPart(), r.dyPart(), r.extra()))) {
+            // contiguous by coordinate, so that each weight's block of rows is one slice
+            this.functionals = rows.transpose().duplicate();
+        }
+        functionals.attach(manager);
         this.weights = update.optimizer() == SftConfig.Optimizer.ADAMW && update.weightDecay() > 0 ? space.flatten(lm.model().weights()) : null;
         if (weights != null) {
             weights.attach(manager);
@@ -86,16 +92,14 @@ public final class GradientEstimator implements PairEstimator {
     public List<PairAttribution> estimate(List<SftPair> pairs) {
         List<SftExample> examples = pairs.stream().map(pair -> PairEffects.example(lm, pair, maxLength)).toList();
         double[] losses = new double[examples.size()];
+        boolean sgd = update.optimizer() == SftConfig.Optimizer.SGD;
+        // SGD's step is linear in the gradient: its scale is applied to the products, not to the gradients
+        PerExampleGradients.BlockMap step = sgd ? (offset, g) -> g : this::adamWStep;
+        double scale = sgd ? -update.learningRate() * update.steps() : 1;
         double[] parts;
-        try (NDArray g = PerExampleGradients.of(lm.model(), examples, space, losses); NDArray products = Scoped.compute(() -> {
-            NDArray dtheta = step(g);
-            NDList each = new NDList();
-            for (NDArray f : functionals) {
-                each.add(dtheta.matMul(f.transpose()));
-            }
-            return NDArrays.concat(each, 1);
-        })) {
-            parts = products.toType(DataType.FLOAT64, false).toDoubleArray();
+        try (NDArray products = Scoped.compute(() -> PerExampleGradients.times(lm.model(), examples, space, step, functionals, losses)
+                .toType(DataType.FLOAT64, false))) {
+            parts = java.util.Arrays.stream(products.toDoubleArray()).map(v -> v * scale).toArray();
         }
         int width = 2 * p + categories + 1;
         List<PairAttribution> out = new ArrayList<>();
@@ -118,15 +122,15 @@ public final class GradientEstimator implements PairEstimator {
         return out;
     }
 
-    /** Each pair's update Δθ from its gradient g, in this space. */
-    private NDArray step(NDArray g) {
+    /** AdamW's first step from zero moments, −η·g/(|g| + ε) − η·wd·θ (times the steps per pair), on one block's rows of gradients. */
+    private NDArray adamWStep(long offset, NDArray g) {
         double scale = update.learningRate() * update.steps();
-        if (update.optimizer() == SftConfig.Optimizer.SGD) {
-            return Tensors.times(g, -scale);
+        NDArray step = Tensors.times(g.div(Tensors.plus(g.abs(), update.epsilon())), -scale);
+        if (weights == null) {
+            return step;
         }
-        NDArray direction = g.div(Tensors.plus(g.abs(), update.epsilon()));
-        NDArray step = Tensors.times(direction, -scale);
-        return weights == null ? step : step.sub(Tensors.times(weights, scale * update.weightDecay()).expandDims(0));
+        NDArray theta = weights.get(new ai.djl.ndarray.index.NDIndex(offset + ":" + (offset + g.getShape().get(1))));
+        return step.sub(Tensors.times(theta, scale * update.weightDecay()).expandDims(0));
     }
 
     @Override

@@ -32,13 +32,8 @@ public final class PerExampleGradients {
 
     /** {@code [batch, space.dimension()]}: row b is SFT example b's gradient of its mean response-token loss. */
     public static NDArray of(LlamaModel model, List<SftExample> examples, GradientSpace space) {
-        return of(model, examples, space, null);
-    }
-
-    /** As {@link #of(LlamaModel, List, GradientSpace)}, and each example's loss from the same forward pass into {@code losses} (when not null). */
-    public static NDArray of(LlamaModel model, List<SftExample> examples, GradientSpace space, double[] losses) {
         int[] rowExample = SftLoss.ResponseRows.of(examples).example();
-        return of(space, examples.size(), rowExample, hooks -> SftLoss.perExample(model, examples, hooks), losses);
+        return of(space, examples.size(), rowExample, hooks -> SftLoss.perExample(model, examples, hooks), null);
     }
 
     /**
@@ -55,13 +50,7 @@ public final class PerExampleGradients {
 
     private static NDArray of(GradientSpace space, int batch, int[] headRowExample, Function<Hooks, NDArray> values, double[] valuesOut) {
         try (TapRecorder taps = new TapRecorder()) {
-            Autograd.backward(() -> {
-                NDArray v = values.apply(Hooks.none().tap(taps));
-                if (valuesOut != null) {
-                    System.arraycopy(v.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray(), 0, valuesOut, 0, batch);
-                }
-                return v.sum();
-            });
+            backward(taps, values, batch, valuesOut);
             return Scoped.compute(() -> assemble(taps.uses(), batch, headRowExample, space, false));
         }
     }
@@ -82,24 +71,73 @@ public final class PerExampleGradients {
         }
     }
 
+    /**
+     * What a block's per-example gradient rows ({@code [batch, size]}) become before they meet the
+     * right-hand side in {@link #times}: an optimiser's step, say. {@code offset} is the block's
+     * first coordinate in the space.
+     */
+    @FunctionalInterface
+    public interface BlockMap {
+        NDArray apply(long offset, NDArray gradients);
+    }
+
+    /**
+     * {@code [batch, w]}: each SFT example's gradient, mapped block by block by {@code map}, times
+     * {@code right} ({@code [space.dimension(), w]}), with each example's loss into {@code losses}
+     * (when not null). The product is summed over blocks, so the {@code [batch, dimension]} gradient
+     * matrix is never assembled: at large dimension, joining it costs as much as the product.
+     */
+    public static NDArray times(LlamaModel model, List<SftExample> examples, GradientSpace space, BlockMap map, NDArray right, double[] losses) {
+        int[] rowExample = SftLoss.ResponseRows.of(examples).example();
+        int batch = examples.size();
+        try (TapRecorder taps = new TapRecorder()) {
+            backward(taps, hooks -> SftLoss.perExample(model, examples, hooks), batch, losses);
+            return Scoped.compute(() -> {
+                NDArray sum = null;
+                for (var e : perBlock(taps.uses(), batch, rowExample, space, false).entrySet()) {
+                    GradientSpace.Block b = e.getKey();
+                    NDArray product = map.apply(b.offset(), e.getValue()).matMul(right.get(new NDIndex(b.offset() + ":" + (b.offset() + b.size()))));
+                    sum = sum == null ? product : sum.add(product);
+                }
+                return sum;
+            });
+        }
+    }
+
+    private static void backward(TapRecorder taps, Function<Hooks, NDArray> values, int batch, double[] valuesOut) {
+        Autograd.backward(() -> {
+            NDArray v = values.apply(Hooks.none().tap(taps));
+            if (valuesOut != null) {
+                System.arraycopy(v.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray(), 0, valuesOut, 0, batch);
+            }
+            return v.sum();
+        });
+    }
+
     private static NDArray assemble(List<TapRecorder.Use> uses, int batch, int[] headRowExample, GradientSpace space, boolean summed) {
-        Map<String, NDArray> perBlock = new LinkedHashMap<>();
+        return NDArrays.concat(new NDList(perBlock(uses, batch, headRowExample, space, summed).values()), 1);
+    }
+
+    /** Each block's gradient rows {@code [batch, size]}, in the space's order. */
+    private static Map<GradientSpace.Block, NDArray> perBlock(List<TapRecorder.Use> uses, int batch, int[] headRowExample, GradientSpace space,
+            boolean summed) {
+        Map<String, NDArray> byName = new LinkedHashMap<>();
         NDArray any = null;
         for (TapRecorder.Use use : uses) {
             GradientSpace.Block b = space.blockFor(use);
             if (b != null) {
                 NDArray contribution = (summed ? summed(use, b) : contribution(use, b, batch, headRowExample)).reshape(batch, -1);
-                perBlock.merge(b.name(), contribution, NDArray::add);
+                byName.merge(b.name(), contribution, NDArray::add);
                 any = contribution;
             }
         }
-        NDList parts = new NDList();
+        Map<GradientSpace.Block, NDArray> out = new LinkedHashMap<>();
         for (GradientSpace.Block b : space.blocks()) {
-            NDArray g = perBlock.get(b.name());
+            NDArray g = byName.get(b.name());
             // a weight the pass never reached (one stopping at a hook) has a zero gradient
-            parts.add(g != null ? g : any.getManager().zeros(new Shape(batch, b.size()), any.getDataType()));
+            out.put(b, g != null ? g : any.getManager().zeros(new Shape(batch, b.size()), any.getDataType()));
         }
-        return NDArrays.concat(parts, 1);
+        return out;
     }
 
     /** One use's per-example gradient of its weight, {@code [batch, rows, columns]} of the block. */

@@ -54,4 +54,33 @@ class PerExampleGradientsTest {
             }
         }
     }
+
+    /**
+     * The block-by-block product equals the assembled gradients times the right-hand side, with a
+     * block map that depends on the block's place (here: rows scaled by their block's offset + 1),
+     * and each example's loss comes from the same pass.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 6})
+    void blockwiseProductsEqualTheAssembledGradientsTimesTheRightHandSide(int k) {
+        try (NDManager m = Torch.newManager()) {
+            LlamaConfig config = new LlamaConfig(48, 16, 24, 2, 4, 2, 4, 1e-5, 10000, RopeScaling.NONE, 64, true, 0, List.of(1), "float64");
+            LlamaModel model = LlamaInit.random(config, 12, 0.3, m, DataType.FLOAT64);
+            try (GradientSpace space = k == 0 ? GradientSpace.full(model) : GradientSpace.kronecker(model, k, 5)) {
+                int d = (int) space.dimension();
+                java.util.Random random = new java.util.Random(2);
+                NDArray right = dev.smda.testing.TinyWorld.gaussian(m, random, new ai.djl.ndarray.types.Shape(d, 3), 1);
+                double[] scale = new double[d];
+                for (var block : space.blocks()) {
+                    java.util.Arrays.fill(scale, (int) block.offset(), (int) (block.offset() + block.size()), block.offset() + 1);
+                }
+                NDArray scaled = PerExampleGradients.of(model, EXAMPLES, space).mul(dev.smda.tensor.Tensors.owned(m, scale, new ai.djl.ndarray.types.Shape(d)));
+                double[] losses = new double[EXAMPLES.size()];
+                double[] blockwise = PerExampleGradients.times(model, EXAMPLES, space, (offset, g) -> dev.smda.tensor.Tensors.times(g, offset + 1), right, losses)
+                        .toDoubleArray();
+                assertClose(scaled.matMul(right).toDoubleArray(), blockwise, 1e-10, "products");
+                assertClose(SftLoss.perExample(model, EXAMPLES, dev.smda.model.Hooks.none()).toDoubleArray(), losses, 1e-12, "losses");
+            }
+        }
+    }
 }
