@@ -77,7 +77,11 @@ public final class GradientEstimator implements PairEstimator {
         onPrediction[categories] = new double[n];
         FunctionalGradients acc = new FunctionalGradients(sensitivity, onY, onPrediction);
         MeasurementGradients.compute(lm.model(), frozen, sensitivity, space, acc, progress);
-        try (FunctionalGradients.Result r = acc.finish(); NDArray rows = NDArrays.concat(new NDList(r.dxPart(), r.dyPart(), r.extra()))) {
+        NDArray rows;
+        try (FunctionalGradients.Result r = acc.finish()) {
+            rows = NDArrays.concat(new NDList(r.dxPart(), r.dyPart(), r.extra()));
+        }
+        try (rows) {
             // contiguous by coordinate, so that each weight's block of rows is one slice
             this.functionals = rows.transpose().duplicate();
         }
