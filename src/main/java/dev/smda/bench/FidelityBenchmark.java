@@ -121,6 +121,6 @@ public final class FidelityBenchmark {
     }
 
     private static double secondsPerPair(SmdaRun.Result run) throws IOException {
-        return run.directory().readManifest().timings().getOrDefault("estimate the pairs", Double.NaN) / run.pairsComputed();
+        return run.directory().readManifest().estimationSeconds() / run.pairsComputed();
     }
 }

@@ -47,7 +47,7 @@ public final class ScaleBenchmark {
                 world.resolve(WorldLayout.PROBES), pairsFile), work.resolve("run"), progress).execute(false);
         double seconds = (System.nanoTime() - start) / 1e9;
         RunManifest manifest = r.directory().readManifest();
-        double perPair = manifest.timings().getOrDefault("estimate the pairs", Double.NaN) / count;
+        double perPair = manifest.estimationSeconds() / count;
         return new Result(count, manifest.timings(), perPair, step, PeakMemory.bytes(), seconds);
     }
 

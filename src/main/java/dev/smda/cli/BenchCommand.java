@@ -8,7 +8,6 @@ import dev.smda.progress.Progress;
 import dev.smda.run.Demo;
 import dev.smda.execute.Executor;
 import dev.smda.run.RunConfig;
-import dev.smda.run.RunInputs;
 import dev.smda.run.SmdaRun;
 import dev.smda.validate.Validation;
 import dev.smda.validate.ValidationReport;
@@ -60,14 +59,9 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     static SmdaRun.Result demoRun(Path out, Progress.Factory progress, Executor.Choice where) throws Exception {
-        return new SmdaRun(Demo.config(), worldInputs(EmbeddedWorld.path()), out, progress, where).execute(false);
+        return new SmdaRun(Demo.config(), WorldLayout.runInputs(EmbeddedWorld.path()), out, progress, where).execute(false);
     }
 
-    /** A world directory's model, SAE, probes and pairs. */
-    static RunInputs worldInputs(Path world) {
-        return new RunInputs(world.resolve(WorldLayout.MODEL), world.resolve(WorldLayout.SAE), world.resolve(WorldLayout.PROBES),
-                world.resolve(WorldLayout.PAIRS));
-    }
 
     static void printPhases(Map<String, Double> timings) {
         timings.forEach((phase, seconds) -> System.out.printf("  %-34s %8.1f s%n", phase, seconds));
@@ -160,7 +154,7 @@ final class BenchCommand implements Callable<Integer> {
             Checks.folder(dir, "--world");
             Path out = Files.createTempDirectory("smda-bench-fidelity");
             try {
-                FidelityBenchmark.Result r = FidelityBenchmark.run(worldInputs(dir), Demo.config(), projection, out, Progress.console());
+                FidelityBenchmark.Result r = FidelityBenchmark.run(WorldLayout.runInputs(dir), Demo.config(), projection, out, Progress.console());
                 System.out.printf("%d pairs x %d policy features, %s; against the exact estimator with the feature change linearised (one step at the base):%n",
                         r.pairs(), r.features(), dir);
                 System.out.printf("%-34s %7s %7s %11s %7s %9s %9s %10s%n", "estimator", "dX", "dY", "dY/reenc.", "score", "category", "top-" + FidelityBenchmark.TOP,
@@ -210,13 +204,13 @@ final class BenchCommand implements Callable<Integer> {
             }
 
             void print(Timed reference) throws java.io.IOException {
-                Map<String, Double> phases = result.directory().readManifest().timings();
-                double estimate = phases.getOrDefault("estimate the pairs", Double.NaN);
-                double referenceEstimate = reference.result.directory().readManifest().timings().getOrDefault("estimate the pairs", Double.NaN);
+                dev.smda.run.RunManifest manifest = result.directory().readManifest();
+                double estimate = manifest.estimationSeconds();
+                double referenceEstimate = reference.result.directory().readManifest().estimationSeconds();
                 boolean same = files.keySet().equals(reference.files.keySet())
                         && files.keySet().stream().allMatch(k -> java.util.Arrays.equals(files.get(k), reference.files.get(k)));
                 System.out.printf("%-32s %7.1f s in all (%.2fx), estimating the pairs %7.1f s (%.2fx)%s; results %s%n", name, seconds, reference.seconds / seconds,
-                        estimate, referenceEstimate / estimate, phases.entrySet().stream().filter(e -> e.getKey().startsWith("open a worker"))
+                        estimate, referenceEstimate / estimate, manifest.timings().entrySet().stream().filter(e -> e.getKey().startsWith("open a worker"))
                                 .map(e -> String.format(", %s %.1f s", e.getKey(), e.getValue())).collect(java.util.stream.Collectors.joining()),
                         same ? "byte-identical to in-process" : "DIFFER from in-process");
             }

@@ -30,8 +30,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Checks.output(out, "--out", true);
         Path world = EmbeddedWorld.path();
-        RunInputs inputs = new RunInputs(world.resolve(WorldLayout.MODEL), world.resolve(WorldLayout.SAE), world.resolve(WorldLayout.PROBES),
-                world.resolve(WorldLayout.PAIRS));
+        RunInputs inputs = WorldLayout.runInputs(world);
         boolean resume = Files.isRegularFile(out.resolve(RunDirectory.MANIFEST));
         if (resume) {
             RunManifest previous = new RunDirectory(out).readManifest();

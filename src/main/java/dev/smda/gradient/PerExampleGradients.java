@@ -33,7 +33,7 @@ public final class PerExampleGradients {
     /** {@code [batch, space.dimension()]}: row b is SFT example b's gradient of its mean response-token loss. */
     public static NDArray of(LlamaModel model, List<SftExample> examples, GradientSpace space) {
         int[] rowExample = SftLoss.ResponseRows.of(examples).example();
-        return of(space, examples.size(), rowExample, hooks -> SftLoss.perExample(model, examples, hooks), null);
+        return of(space, examples.size(), rowExample, hooks -> SftLoss.perExample(model, examples, hooks));
     }
 
     /**
@@ -45,12 +45,8 @@ public final class PerExampleGradients {
      *     example order), the example each belongs to
      */
     public static NDArray of(GradientSpace space, int batch, int[] headRowExample, Function<Hooks, NDArray> values) {
-        return of(space, batch, headRowExample, values, null);
-    }
-
-    private static NDArray of(GradientSpace space, int batch, int[] headRowExample, Function<Hooks, NDArray> values, double[] valuesOut) {
         try (TapRecorder taps = new TapRecorder()) {
-            backward(taps, values, batch, valuesOut);
+            backward(taps, values, batch, null);
             return Scoped.compute(() -> assemble(taps.uses(), batch, headRowExample, space, false));
         }
     }

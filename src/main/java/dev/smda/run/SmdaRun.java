@@ -126,7 +126,7 @@ public final class SmdaRun {
             try (Executor executor = Executor.of(where)) {
                 Job<PairSlice, PairSlice.Result> job = new Job<>(SliceWorker.Factory.class, recipe.toJson(), () -> new SliceWorker(recipe, lm, sae, progress));
                 computed = estimateAll(executor, job, recipe, pairs, categories);
-                phase("estimate the pairs");
+                phase(RunManifest.ESTIMATION);
                 timings.putAll(executor.timings());
             }
             PairAnalysis streamed = analysePairs(probes, pairs, base, policy, categories);

@@ -1,5 +1,8 @@
 package dev.smda.world;
 
+import dev.smda.run.RunInputs;
+import java.nio.file.Path;
+
 /** File names inside a world folder. */
 public final class WorldLayout {
 
@@ -14,4 +17,9 @@ public final class WorldLayout {
     public static final String CHECK = "check.json";
 
     private WorldLayout() {}
+
+    /** What a run reads from a world folder: its model, SAE, probes and pairs. */
+    public static RunInputs runInputs(Path world) {
+        return new RunInputs(world.resolve(MODEL), world.resolve(SAE), world.resolve(PROBES), world.resolve(PAIRS));
+    }
 }
