@@ -21,8 +21,8 @@ import org.hipparchus.stat.correlation.SpearmansCorrelation;
  * the first-order limit of the exact estimator with the feature change linearised (the SAE's active
  * set fixed) and each pair's update applied once at the base, so that is its reference; the fully
  * exact estimator (features re-encoded) is the second reference for the ΔY parts, and the share of
- * its ΔX that is features switching on or off is measured against the linearised one. With a
- * Kronecker sketch size, the sketched gradient estimator is judged against the same references.
+ * its ΔX that is features switching on or off is measured against the linearised one. With
+ * Kronecker sketch sizes, the sketched gradient estimator is judged against the same references.
  */
 public final class FidelityBenchmark {
 
@@ -49,10 +49,11 @@ public final class FidelityBenchmark {
     private FidelityBenchmark() {}
 
     /**
-     * Runs the three (four with {@code projection} > 0) estimators on {@code inputs} at
-     * {@code settings} (its update applied once, at the base), each in a directory under {@code work}.
+     * Runs the two exact estimators and the gradient estimator, then the gradient estimator in a
+     * Kronecker sketch of each size in {@code projections}, on {@code inputs} at {@code settings} (its
+     * update applied once, at the base), each in a directory under {@code work}.
      */
-    public static Result run(RunInputs inputs, RunConfig settings, int projection, Path work, Progress.Factory progress) throws IOException {
+    public static Result run(RunInputs inputs, RunConfig settings, List<Integer> projections, Path work, Progress.Factory progress) throws IOException {
         RunConfig atBase = settings.with(settings.preset(), settings.update().atBaseOnly());
         SmdaRun.Result linearized = execute(atBase.withEstimation(RunConfig.FeatureChange.LINEARIZED, RunConfig.Estimator.EXACT, 0), inputs,
                 work.resolve("exact-linearized"), progress);
@@ -61,7 +62,8 @@ public final class FidelityBenchmark {
         List<PairAttribution> reference = linearized.directory().readAttributions();
         List<PairAttribution> full = reencoded.directory().readAttributions();
         List<Agreement> agreements = new ArrayList<>();
-        List<Integer> sketches = projection > 0 ? List.of(0, projection) : List.of(0);
+        List<Integer> sketches = new ArrayList<>(List.of(0));
+        sketches.addAll(projections);
         for (int k : sketches) {
             SmdaRun.Result gradient = execute(atBase.withEstimation(RunConfig.FeatureChange.LINEARIZED, RunConfig.Estimator.GRADIENT, k), inputs,
                     work.resolve(k == 0 ? "gradient" : "gradient-sketch-" + k), progress);

@@ -144,17 +144,20 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--world", description = "A world directory (default: the embedded world).")
         Path world;
 
-        @Option(names = "--projection", defaultValue = "0", description = "Also judge the gradient estimator in a Kronecker sketch of this size k (0: not; default ${DEFAULT-VALUE}).")
-        int projection;
+        @Option(names = "--projection", split = ",", paramLabel = "K",
+                description = "Also judge the gradient estimator in a Kronecker sketch of each of these sizes k (e.g. 32,64,128; default: none).")
+        List<Integer> projections = List.of();
 
         @Override
         public Integer call() throws Exception {
-            Checks.atLeast(projection, 0, "--projection");
+            for (int k : projections) {
+                Checks.atLeast(k, 1, "--projection");
+            }
             Path dir = world != null ? world : EmbeddedWorld.path();
             Checks.folder(dir, "--world");
             Path out = Files.createTempDirectory("smda-bench-fidelity");
             try {
-                FidelityBenchmark.Result r = FidelityBenchmark.run(WorldLayout.runInputs(dir), Demo.config(), projection, out, Progress.console());
+                FidelityBenchmark.Result r = FidelityBenchmark.run(WorldLayout.runInputs(dir), Demo.config(), projections, out, Progress.console());
                 System.out.printf("%d pairs x %d policy features, %s; against the exact estimator with the feature change linearised (one step at the base):%n",
                         r.pairs(), r.features(), dir);
                 System.out.printf("%-34s %7s %7s %11s %7s %9s %9s %10s%n", "estimator", "dX", "dY", "dY/reenc.", "score", "category", "top-" + FidelityBenchmark.TOP,
