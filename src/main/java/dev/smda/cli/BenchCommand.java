@@ -2,6 +2,7 @@ package dev.smda.cli;
 
 import dev.smda.bench.EngineBenchmark;
 import dev.smda.bench.FidelityBenchmark;
+import dev.smda.bench.LargeModelBenchmark;
 import dev.smda.bench.ScaleBenchmark;
 import dev.smda.io.AtomicFiles;
 import dev.smda.progress.Progress;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Option;
         description = {"Measure the engine: float32 matmul, SAE encoding (d_in 3072, 12,288 features), and a forward pass and an SFT step of a",
             "12.6M-parameter Llama, in tokens/s and GFLOP/s. Subcommands time the demo, a validation, and SMDA at scale."},
         subcommands = {BenchCommand.DemoBench.class, BenchCommand.ValidateBench.class, BenchCommand.ScaleBench.class, BenchCommand.FidelityBench.class,
-            BenchCommand.ClusterBench.class})
+            BenchCommand.LargeModelBench.class, BenchCommand.ClusterBench.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--batch", defaultValue = "8", description = "Sequences per batch (default: ${DEFAULT-VALUE}).")
@@ -168,6 +169,56 @@ final class BenchCommand implements Callable<Integer> {
                             a.score(), a.categoryEffects(), a.sharedTopInterference(), 1e3 * a.secondsPerPair());
                 }
                 System.out.printf("features switching on or off: %.1f%% of the exact (re-encoded) dX, which no first-order estimator sees%n", 100 * r.switchingShare());
+                return 0;
+            } finally {
+                AtomicFiles.deleteRecursively(out);
+            }
+        }
+    }
+
+    @Command(name = "llama3b", mixinStandardHelpOptions = true,
+            description = {"SMDA on a Llama-3.2-3B-shaped model (random weights, a BF16 checkpoint written to a temporary folder, about 6.4 GB; computed",
+                "in float32) with a random TopK SAE of its width: one pair of the embedded world through each estimator, at the demo's settings.",
+                "Time per phase, peak resident memory, and the same work on one H100 estimated from its floating-point operations."})
+    static final class LargeModelBench implements Callable<Integer> {
+        @Option(names = "--probes", defaultValue = "4", description = "Probes of the embedded world (default: ${DEFAULT-VALUE}).")
+        int probes;
+
+        @Option(names = "--max-features", defaultValue = "2", description = "Policy features at most (default: ${DEFAULT-VALUE}).")
+        int maxFeatures;
+
+        @Option(names = "--lora-rank", defaultValue = "8", description = "The exact estimator's LoRA rank (default: ${DEFAULT-VALUE}).")
+        int loraRank;
+
+        @Option(names = "--projection", defaultValue = "32", description = "The gradient estimator's Kronecker sketch size (default: ${DEFAULT-VALUE}).")
+        int projection;
+
+        @Override
+        public Integer call() throws Exception {
+            Checks.atLeast(probes, 2, "--probes");
+            Checks.atLeast(maxFeatures, 1, "--max-features");
+            Checks.atLeast(loraRank, 1, "--lora-rank");
+            Checks.atLeast(projection, 1, "--projection");
+            Path out = Files.createTempDirectory("smda-bench-llama3b");
+            try {
+                LargeModelBenchmark.Result r = LargeModelBenchmark.run(EmbeddedWorld.path(), Demo.config(), probes, maxFeatures, loraRank, projection, out,
+                        Progress.console());
+                System.out.printf("Llama-3.2-3B-shaped model, %,d parameters; BF16 checkpoint %.2f GB written in %.1f s, opened into float32 in %.1f s;"
+                        + " %d cores, forward pass (64 tokens) %.1f GFLOP/s%n", r.parameters(), r.checkpointBytes() / 1e9, r.writeSeconds(), r.openSeconds(),
+                        Runtime.getRuntime().availableProcessors(), r.forwardGflops());
+                for (LargeModelBenchmark.Run run : r.runs()) {
+                    System.out.printf("%n%s, %d probes, 1 pair: %.1f s in all; peak resident memory %.2f GB%s%n", run.estimator(), r.probes(), run.seconds(),
+                            run.peakBytes() / 1e9, run.peakOfRun() ? "" : " (of the whole process: the system would not start the peak anew)");
+                    printPhases(run.phases());
+                    double compute = run.seconds() - r.openSeconds();
+                    double pair = run.phases().getOrDefault(dev.smda.run.RunManifest.ESTIMATION, Double.NaN);
+                    double flops = r.forwardGflops() * 1e9;
+                    System.out.printf("  estimated work (seconds x the forward pass's rate): %.1f TFLOP in all but opening, %.1f TFLOP for the pair;%n"
+                            + "  one H100 at its dense float32 peak (%.0f TFLOP/s): %.2f s and %.3f s; at its BF16 tensor-core peak (%.0f TFLOP/s): %.3f s and %.4f s%n",
+                            compute * flops / 1e12, pair * flops / 1e12, LargeModelBenchmark.H100_FLOAT32 / 1e12, compute * flops / LargeModelBenchmark.H100_FLOAT32,
+                            pair * flops / LargeModelBenchmark.H100_FLOAT32, LargeModelBenchmark.H100_BF16 / 1e12, compute * flops / LargeModelBenchmark.H100_BF16,
+                            pair * flops / LargeModelBenchmark.H100_BF16);
+                }
                 return 0;
             } finally {
                 AtomicFiles.deleteRecursively(out);

@@ -10,11 +10,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
-/** Collects named tensors and writes them as one safetensors file, atomically. */
+/**
+ * Collects named tensors and writes them as one safetensors file, atomically. A tensor's bytes may
+ * be given or produced when the file is written ({@link #stream}), so a file larger than memory is
+ * written one tensor at a time.
+ */
 public final class SafeTensorsWriter {
 
-    private record Pending(DType dtype, long[] shape, byte[] bytes) {}
+    private record Pending(DType dtype, long[] shape, long length, Supplier<byte[]> bytes) {}
 
     private final Map<String, Pending> tensors = new LinkedHashMap<>();
     private final Map<String, String> metadata = new LinkedHashMap<>();
@@ -55,17 +60,30 @@ public final class SafeTensorsWriter {
 
     /** Adds raw little-endian bytes of the given type. */
     public SafeTensorsWriter put(String name, DType dtype, long[] shape, byte[] bytes) {
+        checkLength(name, dtype, elements(shape) * dtype.bytes(), bytes);
+        return stream(name, dtype, shape, () -> bytes);
+    }
+
+    /** Adds a tensor whose raw little-endian bytes {@code bytes} produces while the file is written (tensors are produced in the order added). */
+    public SafeTensorsWriter stream(String name, DType dtype, long[] shape, Supplier<byte[]> bytes) {
+        if (tensors.putIfAbsent(name, new Pending(dtype, shape.clone(), elements(shape) * dtype.bytes(), bytes)) != null) {
+            throw new IllegalArgumentException("tensor '" + name + "' added twice");
+        }
+        return this;
+    }
+
+    private static long elements(long[] shape) {
         long elements = 1;
         for (long d : shape) {
             elements *= d;
         }
-        if (elements * dtype.bytes() != bytes.length) {
-            throw new IllegalArgumentException(name + ": " + bytes.length + " bytes for " + elements + " " + dtype + " values");
+        return elements;
+    }
+
+    private static void checkLength(String name, DType dtype, long expected, byte[] bytes) {
+        if (bytes.length != expected) {
+            throw new IllegalArgumentException(name + ": " + bytes.length + " bytes for " + expected / dtype.bytes() + " " + dtype + " values");
         }
-        if (tensors.putIfAbsent(name, new Pending(dtype, shape.clone(), bytes)) != null) {
-            throw new IllegalArgumentException("tensor '" + name + "' added twice");
-        }
-        return this;
     }
 
     private static ByteBuffer buffer(long bytes) {
@@ -87,8 +105,8 @@ public final class SafeTensorsWriter {
             for (long d : p.shape) {
                 shape.add(d);
             }
-            t.putArray("data_offsets").add(offset).add(offset + p.bytes.length);
-            offset += p.bytes.length;
+            t.putArray("data_offsets").add(offset).add(offset + p.length);
+            offset += p.length;
         }
         byte[] json = Json.compact(header).getBytes(StandardCharsets.UTF_8);
         // Pad the header with spaces so the data starts 8-byte aligned, as the reference writer does.
@@ -99,8 +117,11 @@ public final class SafeTensorsWriter {
         AtomicFiles.write(file, out -> {
             out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
             out.write(headerBytes);
-            for (Pending p : tensors.values()) {
-                out.write(p.bytes);
+            for (var e : tensors.entrySet()) {
+                Pending p = e.getValue();
+                byte[] bytes = p.bytes.get();
+                checkLength(e.getKey(), p.dtype, p.length, bytes);
+                out.write(bytes);
             }
         });
     }

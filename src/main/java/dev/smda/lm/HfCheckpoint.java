@@ -11,7 +11,9 @@ import dev.smda.io.Json;
 import dev.smda.io.SafeTensorsWriter;
 import dev.smda.io.ShardedSafeTensors;
 import dev.smda.model.LlamaConfig;
+import dev.smda.model.LlamaInit;
 import dev.smda.model.LlamaModel;
+import dev.smda.tensor.DType;
 import dev.smda.tensor.TensorInfo;
 import dev.smda.tensor.Torch;
 import dev.smda.tokenizer.ChatFormat;
@@ -90,16 +92,33 @@ public final class HfCheckpoint {
      * whole or not at all: it is written beside the target and renamed into place.
      */
     public static void write(Path folder, LlamaModel model, JsonNode tokenizerJson, ObjectNode tokenizerConfig) throws IOException {
-        AtomicFiles.writeDirectory(folder, staging -> {
-            LlamaConfig c = model.config();
-            Json.write(staging.resolve("config.json"), c.toJson());
-            SafeTensorsWriter writer = new SafeTensorsWriter().metadata("format", "pt");
-            for (var e : model.weights().entrySet()) {
-                try (NDArray f32 = e.getValue().toType(DataType.FLOAT32, true)) {
-                    writer.add(e.getKey(), f32);
-                }
+        SafeTensorsWriter writer = new SafeTensorsWriter().metadata("format", "pt");
+        for (var e : model.weights().entrySet()) {
+            try (NDArray f32 = e.getValue().toType(DataType.FLOAT32, true)) {
+                writer.add(e.getKey(), f32);
             }
-            writer.write(staging.resolve(ShardedSafeTensors.SINGLE));
+        }
+        write(folder, model.config(), writer, tokenizerJson, tokenizerConfig);
+    }
+
+    /**
+     * Writes a model folder of {@code config}'s shapes with the weights {@link LlamaInit#random} draws
+     * from {@code seed}, stored as {@code storage} (F32, F16 or BF16), drawn and written one tensor at
+     * a time: a checkpoint of a real model's shapes (random weights) on a machine that could not hold
+     * it twice.
+     */
+    public static void writeRandom(Path folder, LlamaConfig config, long seed, double std, DType storage, JsonNode tokenizerJson,
+            ObjectNode tokenizerConfig) throws IOException {
+        LlamaInit.Draws draws = new LlamaInit.Draws(config, seed, std);
+        SafeTensorsWriter writer = new SafeTensorsWriter().metadata("format", "pt");
+        LlamaModel.expectedShapes(config).forEach((name, shape) -> writer.stream(name, storage, shape, () -> storage.encode(draws.next(name, shape))));
+        write(folder, config, writer, tokenizerJson, tokenizerConfig);
+    }
+
+    private static void write(Path folder, LlamaConfig c, SafeTensorsWriter weights, JsonNode tokenizerJson, ObjectNode tokenizerConfig) throws IOException {
+        AtomicFiles.writeDirectory(folder, staging -> {
+            Json.write(staging.resolve("config.json"), c.toJson());
+            weights.write(staging.resolve(ShardedSafeTensors.SINGLE));
             Json.write(staging.resolve("tokenizer.json"), tokenizerJson);
             Json.write(staging.resolve("tokenizer_config.json"), tokenizerConfig);
             ObjectNode generation = Json.object();

@@ -155,6 +155,13 @@ public record RunConfig(
                 chatDate, maxLength);
     }
 
+    /** These settings with the policy capped at {@code features} features (0: no cap). */
+    public RunConfig withMaxFeatures(int features) {
+        return new RunConfig(preset, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, features, fitIntercept, standardize,
+                lambda, lambdaCriterion, update, featureChange, estimator, projection, intendedThreshold, interference, bootstrapSamples, seed, batchSize,
+                curation, dtype, chatDate, maxLength);
+    }
+
     /** These settings with responses cut so that each pair is at most {@code tokens} long (null: none). */
     public RunConfig withMaxLength(Integer tokens) {
         return new RunConfig(preset, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, maxFeatures, fitIntercept, standardize,

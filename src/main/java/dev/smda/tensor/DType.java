@@ -1,6 +1,8 @@
 package dev.smda.tensor;
 
 import ai.djl.ndarray.types.DataType;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /** Element types of stored tensors, named as safetensors names them. All little-endian. */
 public enum DType {
@@ -29,6 +31,34 @@ public enum DType {
 
     public DataType djl() {
         return djl;
+    }
+
+    /** Little-endian bytes of {@code values} stored as this floating type (BF16 rounded to the nearest even, as PyTorch rounds). */
+    public byte[] encode(float[] values) {
+        ByteBuffer b = ByteBuffer.allocate(Math.multiplyExact(values.length, bytes)).order(ByteOrder.LITTLE_ENDIAN);
+        switch (this) {
+            case F32 -> b.asFloatBuffer().put(values);
+            case F16 -> {
+                for (float v : values) {
+                    b.putShort(Float.floatToFloat16(v));
+                }
+            }
+            case BF16 -> {
+                for (float v : values) {
+                    b.putShort(bfloat16(v));
+                }
+            }
+            default -> throw new IllegalArgumentException(this + " is not a floating type smda writes");
+        }
+        return b.array();
+    }
+
+    private static short bfloat16(float v) {
+        if (Float.isNaN(v)) {
+            return 0x7fc0;
+        }
+        int bits = Float.floatToRawIntBits(v);
+        return (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
     }
 
     /** The stored type of an array of the given DJL type. */
