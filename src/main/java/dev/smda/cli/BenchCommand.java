@@ -193,18 +193,26 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--projection", defaultValue = "32", description = "The gradient estimator's Kronecker sketch size (default: ${DEFAULT-VALUE}).")
         int projection;
 
+        @Option(names = "--keep", paramLabel = "DIR",
+                description = "Work in DIR and keep it (the checkpoint, the SAE, the runs); a checkpoint and SAE an earlier call left there are used again.")
+        Path keep;
+
         @Override
         public Integer call() throws Exception {
             Checks.atLeast(probes, 2, "--probes");
             Checks.atLeast(maxFeatures, 1, "--max-features");
             Checks.atLeast(loraRank, 1, "--lora-rank");
             Checks.atLeast(projection, 1, "--projection");
-            Path out = Files.createTempDirectory("smda-bench-llama3b");
+            Path out = keep != null ? Files.createDirectories(keep) : Files.createTempDirectory("smda-bench-llama3b");
+            for (String run : List.of("exact", "gradient")) {
+                AtomicFiles.deleteRecursively(out.resolve(run));
+            }
             try {
                 LargeModelBenchmark.Result r = LargeModelBenchmark.run(EmbeddedWorld.path(), Demo.config(), probes, maxFeatures, loraRank, projection, out,
                         Progress.console());
-                System.out.printf("Llama-3.2-3B-shaped model, %,d parameters; BF16 checkpoint %.2f GB written in %.1f s, opened into float32 in %.1f s;"
-                        + " %d cores, forward pass (64 tokens) %.1f GFLOP/s%n", r.parameters(), r.checkpointBytes() / 1e9, r.writeSeconds(), r.openSeconds(),
+                System.out.printf("Llama-3.2-3B-shaped model, %,d parameters; BF16 checkpoint %.2f GB %s, opened into float32 in %.1f s;"
+                        + " %d cores, forward pass (64 tokens) %.1f GFLOP/s%n", r.parameters(), r.checkpointBytes() / 1e9,
+                        Double.isNaN(r.writeSeconds()) ? "(written by an earlier call)" : String.format("written in %.1f s", r.writeSeconds()), r.openSeconds(),
                         Runtime.getRuntime().availableProcessors(), r.forwardGflops());
                 for (LargeModelBenchmark.Run run : r.runs()) {
                     System.out.printf("%n%s, %d probes, 1 pair: %.1f s in all; peak resident memory %.2f GB%s%n", run.estimator(), r.probes(), run.seconds(),
@@ -221,7 +229,9 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 return 0;
             } finally {
-                AtomicFiles.deleteRecursively(out);
+                if (keep == null) {
+                    AtomicFiles.deleteRecursively(out);
+                }
             }
         }
     }
