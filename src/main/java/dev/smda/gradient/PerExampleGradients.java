@@ -178,11 +178,10 @@ public final class PerExampleGradients {
         }
         NDArray flatValues = values.reshape(-1, d);
         NDArray flatTable = table.reshape(-1, d);
-        java.util.Map<String, NDArray> grad = Autograd.gradients(java.util.Map.of("table", flatTable),
-                leaves -> leaves.get("table").get(index).mul(flatValues).sum());
-        NDArray out = grad.get("table").reshape(table.getShape());
-        ai.djl.ndarray.NDScope.register(out);
-        return out;
+        NDArray grad = Autograd.gradients(java.util.Map.of("table", flatTable), leaves -> leaves.get("table").get(index).mul(flatValues).sum()).get("table");
+        // Autograd hands its gradients out of every scope: this one is the caller's scope's to close (it leaked one table per call before)
+        ai.djl.ndarray.NDScope.register(grad);
+        return grad.reshape(table.getShape());
     }
 
     /** One use's gradient of its weight with every batch row together, {@code [rows, columns]} of the block. */
