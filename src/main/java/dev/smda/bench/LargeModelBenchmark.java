@@ -69,7 +69,17 @@ public final class LargeModelBenchmark {
      * @param writeSeconds drawing and writing the checkpoint (NaN: an earlier one was used)
      * @param openSeconds opening the checkpoint (reading BF16, converting to float32), which is not compute
      */
-    public record Result(long parameters, double writeSeconds, long checkpointBytes, double openSeconds, double forwardGflops, int probes, List<Run> runs) {}
+    public record Result(long parameters, double writeSeconds, long checkpointBytes, double openSeconds, double forwardGflops, int probes, List<Run> runs) {
+        /** A run's floating-point work but opening the checkpoint: its compute seconds at the forward pass's rate. */
+        public double flops(Run run) {
+            return (run.seconds() - openSeconds) * forwardGflops * 1e9;
+        }
+
+        /** The work of the run's one pair, likewise. */
+        public double pairFlops(Run run) {
+            return run.phases().getOrDefault(dev.smda.run.RunManifest.ESTIMATION, Double.NaN) * forwardGflops * 1e9;
+        }
+    }
 
     private LargeModelBenchmark() {}
 

@@ -218,14 +218,13 @@ final class BenchCommand implements Callable<Integer> {
                     System.out.printf("%n%s, %d probes, 1 pair: %.1f s in all; peak resident memory %.2f GB%s%n", run.estimator(), r.probes(), run.seconds(),
                             run.peakBytes() / 1e9, run.peakOfRun() ? "" : " (of the whole process: the system would not start the peak anew)");
                     printPhases(run.phases());
-                    double compute = run.seconds() - r.openSeconds();
-                    double pair = run.phases().getOrDefault(dev.smda.run.RunManifest.ESTIMATION, Double.NaN);
-                    double flops = r.forwardGflops() * 1e9;
+                    double all = r.flops(run);
+                    double pair = r.pairFlops(run);
                     System.out.printf("  estimated work (seconds x the forward pass's rate): %.1f TFLOP in all but opening, %.1f TFLOP for the pair;%n"
                             + "  one H100 at its dense float32 peak (%.0f TFLOP/s): %.2f s and %.3f s; at its BF16 tensor-core peak (%.0f TFLOP/s): %.3f s and %.4f s%n",
-                            compute * flops / 1e12, pair * flops / 1e12, LargeModelBenchmark.H100_FLOAT32 / 1e12, compute * flops / LargeModelBenchmark.H100_FLOAT32,
-                            pair * flops / LargeModelBenchmark.H100_FLOAT32, LargeModelBenchmark.H100_BF16 / 1e12, compute * flops / LargeModelBenchmark.H100_BF16,
-                            pair * flops / LargeModelBenchmark.H100_BF16);
+                            all / 1e12, pair / 1e12, LargeModelBenchmark.H100_FLOAT32 / 1e12, all / LargeModelBenchmark.H100_FLOAT32,
+                            pair / LargeModelBenchmark.H100_FLOAT32, LargeModelBenchmark.H100_BF16 / 1e12, all / LargeModelBenchmark.H100_BF16,
+                            pair / LargeModelBenchmark.H100_BF16);
                 }
                 return 0;
             } finally {

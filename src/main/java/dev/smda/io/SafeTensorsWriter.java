@@ -35,9 +35,7 @@ public final class SafeTensorsWriter {
     }
 
     public SafeTensorsWriter addFloats(String name, float[] values, long... shape) {
-        ByteBuffer b = buffer(values.length * 4L);
-        b.asFloatBuffer().put(values);
-        return put(name, DType.F32, shape, b.array());
+        return put(name, DType.F32, shape, DType.F32.encode(values));
     }
 
     public SafeTensorsWriter addDoubles(String name, double[] values, long... shape) {
