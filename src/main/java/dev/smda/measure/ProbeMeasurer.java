@@ -19,9 +19,9 @@ import java.util.stream.IntStream;
 
 /**
  * Measures a model on probes in one forward pass per batch: each probe's row holds the chat prompt
- * followed by the whole tree of refusal openings (tree attention: every branch sees only the prompt
- * and its own earlier tokens), so the refusal probability is exact teacher forcing over all openings
- * at once, and the SAE features are read from the same pass at the prompt's positions (which the
+ * followed by the tree of refusal openings but its leaves (tree attention: every branch sees only the
+ * prompt and its own earlier tokens; a leaf is predicted, never read from), so the refusal probability
+ * is exact teacher forcing over all openings at once, and the SAE features are read from the same pass at the prompt's positions (which the
  * appended branches cannot affect).
  *
  * <p>Features come from the SAE's own encoder (or dense ReLU(hW + b)), or, for a measurer
@@ -125,14 +125,18 @@ public final class ProbeMeasurer {
         double[][] x = new double[n][];
         double[][] xReencoded = reencoded ? new double[n][] : null;
         double[][] gates = withGates ? new double[n][] : null;
+        // Probes of like length share a batch, so little of it is padding.
+        int[] byLength = IntStream.range(0, n).boxed().sorted(java.util.Comparator.comparingInt(i -> probes.get(i).ids().length))
+                .mapToInt(Integer::intValue).toArray();
         for (int start = 0; start < n; start += batchSize) {
-            int end = Math.min(n, start + batchSize);
-            int s = start;
+            int[] members = java.util.Arrays.copyOfRange(byLength, start, Math.min(n, start + batchSize));
             Scoped.run(() -> {
-                Pass pass = start(model, s, end, true, Hooks.none());
+                Pass pass = start(model, members, true, Hooks.none());
                 Batch batch = batch(pass, frozen);
                 double[] refusal = batch.refusal.toDoubleArray();
-                System.arraycopy(refusal, 0, p, s, refusal.length);
+                for (int b = 0; b < members.length; b++) {
+                    p[members[b]] = refusal[b];
+                }
                 if (sae != null) {
                     readFeatures(batch, x, gates);
                 }
@@ -164,7 +168,7 @@ public final class ProbeMeasurer {
             throw new IllegalStateException("a functional of the features needs the gates frozen at a base measurement");
         }
         return Scoped.compute(() -> {
-            Batch batch = batch(start(model, start, end, cY != null, hooks), frozen);
+            Batch batch = batch(start(model, range(start, end), cY != null, hooks), frozen);
             NDArray total = null;
             if (cY != null) {
                 total = behaviourOf(batch.refusal).mul(weights(batch, cY, start, end));
@@ -191,7 +195,7 @@ public final class ProbeMeasurer {
         if (frozen == null) {
             throw new IllegalStateException("the features' gradients need the gates frozen at a base measurement");
         }
-        return Scoped.compute(() -> Tensors.cast(batch(start(model, start, end, false, hooks), frozen).features, DataType.FLOAT64));
+        return Scoped.compute(() -> Tensors.cast(batch(start(model, range(start, end), false, hooks), frozen).features, DataType.FLOAT64));
     }
 
     /** For the rows of {@link #perProbe}'s pass that the unembedding sees (with y), the probe each belongs to (0-based in the batch). */
@@ -202,6 +206,10 @@ public final class ProbeMeasurer {
             out[r] = r / nodes;
         }
         return out;
+    }
+
+    private static int[] range(int start, int end) {
+        return IntStream.range(start, end).toArray();
     }
 
     private static NDArray weights(Batch batch, double[] c, int start, int end) {
@@ -218,38 +226,38 @@ public final class ProbeMeasurer {
         };
     }
 
-    /** Where a node sits in a probe's row: right after the prompt, in the tree's node order. */
-    private int position(int promptLength, List<RefusalOpenings.Node> nodes, RefusalOpenings.Node node) {
-        return node == openings.root() ? promptLength - 1 : promptLength + nodes.indexOf(node);
+    /** Where an inner node (or the root) sits in a probe's row: right after the prompt, in the order of {@code inner}. */
+    private int position(int promptLength, List<RefusalOpenings.Node> inner, RefusalOpenings.Node node) {
+        return node == openings.root() ? promptLength - 1 : promptLength + inner.indexOf(node);
     }
 
-    /** The arrays of one forward pass over probes [start, end). */
-    private record Pass(LlamaModel model, int start, int end, TokenBatch tokens, Hooks hooks, NDArray hidden, NDArray activations) {
+    /** The arrays of one forward pass over some probes: row b of the batch is probe {@code members[b]}. */
+    private record Pass(LlamaModel model, int[] members, TokenBatch tokens, Hooks hooks, NDArray hidden, NDArray activations) {
         /** The same pass, read for its features alone. */
         Pass featuresOnly() {
-            return new Pass(model, start, end, tokens, hooks, null, activations);
+            return new Pass(model, members, tokens, hooks, null, activations);
         }
     }
 
     /** One batch's refusal probabilities {@code [B]} (float64; null without the openings) and pooled features {@code [B, k]}. */
     private record Batch(Pass pass, NDArray refusal, NDArray features, NDArray encoded, List<int[]> spans) {}
 
-    private Pass start(LlamaModel model, int start, int end, boolean withOpenings, Hooks hooks) {
-        List<RefusalOpenings.Node> nodes = withOpenings ? openings.nodes() : List.of();
+    private Pass start(LlamaModel model, int[] members, boolean withOpenings, Hooks hooks) {
+        List<RefusalOpenings.Node> inner = withOpenings ? openings.innerNodes() : List.of();
         List<int[]> rows = new ArrayList<>();
         List<int[]> parents = new ArrayList<>();
-        for (int i = start; i < end; i++) {
+        for (int i : members) {
             int[] prompt = probes.get(i).ids();
-            int[] ids = new int[prompt.length + nodes.size()];
+            int[] ids = new int[prompt.length + inner.size()];
             int[] par = new int[ids.length];
             System.arraycopy(prompt, 0, ids, 0, prompt.length);
             for (int t = 0; t < prompt.length; t++) {
                 par[t] = t - 1;
             }
-            for (int k = 0; k < nodes.size(); k++) {
-                RefusalOpenings.Node node = nodes.get(k);
+            for (int k = 0; k < inner.size(); k++) {
+                RefusalOpenings.Node node = inner.get(k);
                 ids[prompt.length + k] = node.token();
-                par[prompt.length + k] = position(prompt.length, nodes, node.parent());
+                par[prompt.length + k] = position(prompt.length, inner, node.parent());
             }
             rows.add(ids);
             parents.add(par);
@@ -266,7 +274,7 @@ public final class ProbeMeasurer {
         if (activations != null) {
             ai.djl.ndarray.NDScope.register(activations);
         }
-        return new Pass(model, start, end, batch, hooks, hidden, activations);
+        return new Pass(model, members, batch, hooks, hidden, activations);
     }
 
     /** @param gates the frozen gates to read the features with; null: the SAE's own encoding */
@@ -277,11 +285,11 @@ public final class ProbeMeasurer {
         }
         List<Long> rows = new ArrayList<>();
         List<int[]> spans = new ArrayList<>();
-        for (int i = pass.start; i < pass.end; i++) {
-            int[] positions = probes.get(i).positions(pooling);
+        for (int b = 0; b < pass.members.length; b++) {
+            int[] positions = probes.get(pass.members[b]).positions(pooling);
             spans.add(new int[] {rows.size(), positions.length});
             for (int pos : positions) {
-                rows.add((long) (i - pass.start) * pass.tokens.length() + pos);
+                rows.add((long) b * pass.tokens.length() + pos);
             }
         }
         NDArray acts = pass.activations;
@@ -294,9 +302,9 @@ public final class ProbeMeasurer {
         if (gates != null) {
             NDArray preActivations = pre != null ? pre : sae.preActivationsOf(picked).get(new NDIndex(":, {}", columns));
             double[] g = new double[rows.size() * featureIds.length];
-            for (int i = pass.start; i < pass.end; i++) {
-                int[] span = spans.get(i - pass.start);
-                System.arraycopy(gates[i], 0, g, span[0] * featureIds.length, span[1] * featureIds.length);
+            for (int b = 0; b < pass.members.length; b++) {
+                int[] span = spans.get(b);
+                System.arraycopy(gates[pass.members[b]], 0, g, span[0] * featureIds.length, span[1] * featureIds.length);
             }
             NDArray gated = preActivations.mul(Tensors.owned(picked.getManager(), g, preActivations.getShape()).toType(preActivations.getDataType(), false));
             return new Batch(pass, refusal, segmentSum(gated, spans), null, spans);
@@ -338,8 +346,8 @@ public final class ProbeMeasurer {
         int k = featureIds.length;
         double[] pooled = batch.features.toType(DataType.FLOAT64, false).toDoubleArray();
         double[] encoded = gates == null ? null : batch.encoded.toType(DataType.FLOAT64, false).toDoubleArray();
-        for (int i = batch.pass.start; i < batch.pass.end; i++) {
-            int b = i - batch.pass.start;
+        for (int b = 0; b < batch.pass.members.length; b++) {
+            int i = batch.pass.members[b];
             x[i] = java.util.Arrays.copyOfRange(pooled, b * k, (b + 1) * k);
             if (gates != null) {
                 gates[i] = gatesOf(encoded, batch.spans.get(b), k);
@@ -374,18 +382,19 @@ public final class ProbeMeasurer {
     /** The refusal probability of each probe in the batch, {@code [B]} in float64: Σ over leaves of exp(Σ edge log-probabilities on its path). */
     private NDArray refusal(Pass pass) {
         List<RefusalOpenings.Node> nodes = openings.nodes();
+        List<RefusalOpenings.Node> inner = openings.innerNodes();
         LlamaModel model = pass.model;
         int vocab = model.config().vocabSize();
         int length = pass.tokens.length();
-        int b = pass.end - pass.start;
+        int b = pass.members.length;
         long[] parentRows = new long[b * nodes.size()];
         long[] flat = new long[parentRows.length];
         int e = 0;
-        for (int i = pass.start; i < pass.end; i++) {
-            int promptLength = probes.get(i).ids().length;
+        for (int r = 0; r < b; r++) {
+            int promptLength = probes.get(pass.members[r]).ids().length;
             for (RefusalOpenings.Node node : nodes) {
                 flat[e] = (long) e * vocab + node.token();
-                parentRows[e++] = (long) (i - pass.start) * length + position(promptLength, nodes, node.parent());
+                parentRows[e++] = (long) r * length + position(promptLength, inner, node.parent());
             }
         }
         NDArray hidden = pass.hidden;

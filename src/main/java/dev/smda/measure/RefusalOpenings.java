@@ -109,6 +109,14 @@ public final class RefusalOpenings {
         return out;
     }
 
+    /**
+     * The nodes a continuation passes through: every node but the root and the leaves. A leaf's token
+     * is only ever predicted, never read from, so a forward pass needs these alone as inputs.
+     */
+    public List<Node> innerNodes() {
+        return nodes().stream().filter(n -> !n.leaf).toList();
+    }
+
     /** The most tokens an opening takes (the tree's depth). */
     public int depth() {
         int deepest = 0;

@@ -328,10 +328,11 @@ public final class LlamaModel implements AutoCloseable {
         int keys = past + t;
         float[] mask = new float[b * t * keys];
         for (int row = 0; row < b; row++) {
+            boolean[][] sees = batch.visibility(row);
             for (int i = 0; i < t; i++) {
                 int base = (row * t + i) * keys;
                 for (int j = 0; j < keys; j++) {
-                    mask[base + j] = j < past || batch.attends(row, i, j - past) ? 0f : -1e30f;
+                    mask[base + j] = j < past || sees[i][j - past] ? 0f : -1e30f;
                 }
             }
         }

@@ -38,21 +38,26 @@ final class Rope {
         int half = inv.length;
         int hd = c.headDim();
         boolean single = dtype != DataType.FLOAT64;
+        // Rows share most positions: each distinct one's half-table is computed once.
+        java.util.Map<Integer, double[][]> byPosition = new java.util.HashMap<>();
         double[] cos = new double[rows * length * hd];
         double[] sin = new double[rows * length * hd];
         for (int r = 0; r < rows; r++) {
             for (int t = 0; t < length; t++) {
-                int pos = positions[r][t];
+                double[][] table = byPosition.computeIfAbsent(positions[r][t], pos -> {
+                    double[][] cs = new double[2][half];
+                    for (int i = 0; i < half; i++) {
+                        double angle = single ? (double) ((float) pos * (float) inv[i]) : pos * inv[i];
+                        cs[0][i] = Math.cos(angle);
+                        cs[1][i] = Math.sin(angle);
+                    }
+                    return cs;
+                });
                 int at = (r * length + t) * hd;
-                for (int i = 0; i < half; i++) {
-                    double angle = single ? (double) ((float) pos * (float) inv[i]) : pos * inv[i];
-                    double cv = Math.cos(angle);
-                    double sv = Math.sin(angle);
-                    cos[at + i] = cv;
-                    cos[at + i + half] = cv;
-                    sin[at + i] = sv;
-                    sin[at + i + half] = sv;
-                }
+                System.arraycopy(table[0], 0, cos, at, half);
+                System.arraycopy(table[0], 0, cos, at + half, half);
+                System.arraycopy(table[1], 0, sin, at, half);
+                System.arraycopy(table[1], 0, sin, at + half, half);
             }
         }
         Shape shape = new Shape(rows, length, 1, hd);

@@ -91,20 +91,22 @@ public final class TokenBatch {
         return pos;
     }
 
-    /** Whether query token {@code i} of a row may attend to key token {@code j} of the same row. */
-    boolean attends(int row, int i, int j) {
-        if (j >= sequences[row].length || i >= sequences[row].length) {
-            return j <= i && j < sequences[row].length;
-        }
-        if (parents == null) {
-            return j <= i;
-        }
-        for (int k = i; k >= 0; k = parents[row][k]) {
-            if (k == j) {
-                return true;
+    /**
+     * Which keys each query token of a row may attend to, {@code [length][length]}: itself and the
+     * tokens before it, or its ancestors in a tree; a padding query sees the row's real tokens before it.
+     */
+    boolean[][] visibility(int row) {
+        int n = sequences[row].length;
+        boolean[][] sees = new boolean[length][length];
+        for (int i = 0; i < length; i++) {
+            if (i < n && parents != null && parents[row][i] >= 0) {
+                System.arraycopy(sees[parents[row][i]], 0, sees[i], 0, i);
+            } else {
+                java.util.Arrays.fill(sees[i], 0, Math.min(i, n), parents == null || i >= n);
             }
+            sees[i][i] = i < n;
         }
-        return false;
+        return sees;
     }
 
     /** Token ids as an int64 {@code [batch, length]} array (padding id 0). */
