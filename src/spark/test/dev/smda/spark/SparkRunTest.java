@@ -55,7 +55,7 @@ class SparkRunTest {
 
     /** The demo's settings (`smda run --lr 1e-2`) on the first pairs of the embedded world. */
     static final RunConfig CONFIG = RunConfig.defaults().with("smda", Demo.config().update());
-    static final int PAIRS = 24;
+    static final int PAIRS = 16;
 
     @TempDir
     static Path dir;
