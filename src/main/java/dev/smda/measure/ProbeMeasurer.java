@@ -21,8 +21,9 @@ import java.util.stream.IntStream;
  * Measures a model on probes in one forward pass per batch: each probe's row holds the chat prompt
  * followed by the tree of refusal openings but its leaves (tree attention: every branch sees only the
  * prompt and its own earlier tokens; a leaf is predicted, never read from), so the refusal probability
- * is exact teacher forcing over all openings at once, and the SAE features are read from the same pass at the prompt's positions (which the
- * appended branches cannot affect).
+ * is exact teacher forcing over all openings at once, and the SAE features are read from the same
+ * pass at the prompt's positions (which the appended branches cannot affect). Probes of like length
+ * share a batch, so little of it is padding.
  *
  * <p>Features come from the SAE's own encoder (or dense ReLU(hW + b)), or, for a measurer
  * {@link #frozenAt frozen} at a base measurement, from the pre-activations gated where the base was
@@ -34,6 +35,11 @@ public final class ProbeMeasurer {
 
     private final List<ProbeTokens> probes;
     private final RefusalOpenings openings;
+    /** The tree's nodes (every one is predicted) and its inner nodes (those fed to the model), in row order. */
+    private final List<RefusalOpenings.Node> nodes;
+    private final List<RefusalOpenings.Node> inner;
+    /** The probes in order of prompt length: what {@link #measure} batches. */
+    private final int[] byLength;
     private final Behaviour behaviour;
     private final Pooling pooling;
     private final Sae sae;
@@ -61,6 +67,10 @@ public final class ProbeMeasurer {
             int batchSize, FeatureEncoding encoding, double[][] frozen) {
         this.probes = List.copyOf(probes);
         this.openings = openings;
+        this.nodes = openings.nodes();
+        this.inner = openings.innerNodes();
+        this.byLength = IntStream.range(0, this.probes.size()).boxed().sorted(java.util.Comparator.comparingInt(i -> this.probes.get(i).ids().length))
+                .mapToInt(Integer::intValue).toArray();
         this.behaviour = behaviour;
         this.pooling = pooling;
         this.sae = sae;
@@ -125,9 +135,6 @@ public final class ProbeMeasurer {
         double[][] x = new double[n][];
         double[][] xReencoded = reencoded ? new double[n][] : null;
         double[][] gates = withGates ? new double[n][] : null;
-        // Probes of like length share a batch, so little of it is padding.
-        int[] byLength = IntStream.range(0, n).boxed().sorted(java.util.Comparator.comparingInt(i -> probes.get(i).ids().length))
-                .mapToInt(Integer::intValue).toArray();
         for (int start = 0; start < n; start += batchSize) {
             int[] members = java.util.Arrays.copyOfRange(byLength, start, Math.min(n, start + batchSize));
             Scoped.run(() -> {
@@ -200,10 +207,9 @@ public final class ProbeMeasurer {
 
     /** For the rows of {@link #perProbe}'s pass that the unembedding sees (with y), the probe each belongs to (0-based in the batch). */
     public int[] headRowProbe(int start, int end) {
-        int nodes = openings.nodes().size();
-        int[] out = new int[(end - start) * nodes];
+        int[] out = new int[(end - start) * nodes.size()];
         for (int r = 0; r < out.length; r++) {
-            out[r] = r / nodes;
+            out[r] = r / nodes.size();
         }
         return out;
     }
@@ -226,8 +232,8 @@ public final class ProbeMeasurer {
         };
     }
 
-    /** Where an inner node (or the root) sits in a probe's row: right after the prompt, in the order of {@code inner}. */
-    private int position(int promptLength, List<RefusalOpenings.Node> inner, RefusalOpenings.Node node) {
+    /** Where an inner node (or the root) sits in a probe's row: right after the prompt, in the order of {@link #inner}. */
+    private int position(int promptLength, RefusalOpenings.Node node) {
         return node == openings.root() ? promptLength - 1 : promptLength + inner.indexOf(node);
     }
 
@@ -243,21 +249,21 @@ public final class ProbeMeasurer {
     private record Batch(Pass pass, NDArray refusal, NDArray features, NDArray encoded, List<int[]> spans) {}
 
     private Pass start(LlamaModel model, int[] members, boolean withOpenings, Hooks hooks) {
-        List<RefusalOpenings.Node> inner = withOpenings ? openings.innerNodes() : List.of();
+        List<RefusalOpenings.Node> fed = withOpenings ? inner : List.of();
         List<int[]> rows = new ArrayList<>();
         List<int[]> parents = new ArrayList<>();
         for (int i : members) {
             int[] prompt = probes.get(i).ids();
-            int[] ids = new int[prompt.length + inner.size()];
+            int[] ids = new int[prompt.length + fed.size()];
             int[] par = new int[ids.length];
             System.arraycopy(prompt, 0, ids, 0, prompt.length);
             for (int t = 0; t < prompt.length; t++) {
                 par[t] = t - 1;
             }
-            for (int k = 0; k < inner.size(); k++) {
-                RefusalOpenings.Node node = inner.get(k);
+            for (int k = 0; k < fed.size(); k++) {
+                RefusalOpenings.Node node = fed.get(k);
                 ids[prompt.length + k] = node.token();
-                par[prompt.length + k] = position(prompt.length, inner, node.parent());
+                par[prompt.length + k] = position(prompt.length, node.parent());
             }
             rows.add(ids);
             parents.add(par);
@@ -381,8 +387,6 @@ public final class ProbeMeasurer {
 
     /** The refusal probability of each probe in the batch, {@code [B]} in float64: Σ over leaves of exp(Σ edge log-probabilities on its path). */
     private NDArray refusal(Pass pass) {
-        List<RefusalOpenings.Node> nodes = openings.nodes();
-        List<RefusalOpenings.Node> inner = openings.innerNodes();
         LlamaModel model = pass.model;
         int vocab = model.config().vocabSize();
         int length = pass.tokens.length();
@@ -394,7 +398,7 @@ public final class ProbeMeasurer {
             int promptLength = probes.get(pass.members[r]).ids().length;
             for (RefusalOpenings.Node node : nodes) {
                 flat[e] = (long) e * vocab + node.token();
-                parentRows[e++] = (long) r * length + position(promptLength, inner, node.parent());
+                parentRows[e++] = (long) r * length + position(promptLength, node.parent());
             }
         }
         NDArray hidden = pass.hidden;

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * The demo's run on the embedded world (all 200 pairs, the settings {@code smda demo} uses), computed
@@ -25,17 +24,6 @@ public final class DemoRun {
 
     public static RunInputs inputs() {
         return new RunInputs(WORLD.resolve("model"), WORLD.resolve("sae"), WORLD.resolve("probes.jsonl"), WORLD.resolve("pairs.jsonl"));
-    }
-
-    /**
-     * Every other probe of the world, written to {@code dir}: for tests of a run's machinery
-     * (stopping, resuming, executors), which do not need every probe and take half the time.
-     */
-    public static Path everyOtherProbe(Path dir) throws IOException {
-        List<String> lines = Files.readAllLines(WORLD.resolve("probes.jsonl"));
-        Path file = dir.resolve("probes-every-other.jsonl");
-        Files.write(file, java.util.stream.IntStream.range(0, lines.size()).filter(i -> i % 2 == 0).mapToObj(lines::get).toList());
-        return file;
     }
 
     public static synchronized SmdaRun.Result get() throws IOException {
