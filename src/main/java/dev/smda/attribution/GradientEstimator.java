@@ -10,9 +10,11 @@ import dev.smda.gradient.GradientSpace;
 import dev.smda.gradient.PerExampleGradients;
 import dev.smda.lm.LanguageModel;
 import dev.smda.measure.ProbeMeasurer;
+import dev.smda.model.LlamaModel;
 import dev.smda.progress.Progress;
 import dev.smda.tensor.Scoped;
 import dev.smda.tensor.Tensors;
+import dev.smda.train.LoraStart;
 import dev.smda.train.SftConfig;
 import dev.smda.train.SftExample;
 import java.util.ArrayList;
@@ -25,7 +27,9 @@ import java.util.List;
  * once ({@link MeasurementGradients}: the encoder differentiated at the base activations, TopK's
  * active set fixed); then each pair costs one batched backward pass (its update Δθ: −η·g for SGD,
  * AdamW's first step from zero moments −η·g/(|g| + ε) − η·wd·θ; times the steps per pair) and inner
- * products. Pairs stream through: memory does not grow with their number.
+ * products. Pairs stream through: memory does not grow with their number. A LoRA update is taken in
+ * LoRA's parameter space ({@link GradientSpace#lora}), where the step is on the adapters' B, which
+ * start at zero (so weight decay adds nothing to it).
  */
 public final class GradientEstimator implements PairEstimator {
 
@@ -48,14 +52,11 @@ public final class GradientEstimator implements PairEstimator {
     /**
      * @param frozen a measurer of the policy's features frozen at the base's gates
      * @param category each probe's category index
-     * @param space the space gradients meet in; the estimator closes it
+     * @param space the space gradients meet in ({@link #space}); the estimator closes it
      * @param maxLength see {@link PairEffects#example}
      */
     public GradientEstimator(LanguageModel lm, ProbeMeasurer frozen, PolicySensitivity sensitivity, int[] category, int categories, SftConfig update,
             GradientSpace space, Integer maxLength, Progress.Factory progress) {
-        if (update.mode() != SftConfig.Mode.FULL) {
-            throw new dev.smda.io.BadInputException("the gradient estimator models full fine-tuning updates (SGD or AdamW on every weight); use --estimator exact with LoRA");
-        }
         if (update.optimizer() == SftConfig.Optimizer.ADAMW && space.isSketched()) {
             throw new dev.smda.io.BadInputException("AdamW's update is not linear in the gradient, so it cannot be sketched: use --projection 0 with AdamW");
         }
@@ -67,7 +68,7 @@ public final class GradientEstimator implements PairEstimator {
         this.p = sensitivity.features();
         this.categories = categories;
         this.categoryCoefficientWeights = sensitivity.categoryCoefficientWeights(category, categories);
-        this.manager = lm.model().weight(dev.smda.model.LlamaModel.EMBED).getManager().newSubManager();
+        this.manager = lm.model().weight(LlamaModel.EMBED).getManager().newSubManager();
         double[][][] w = sensitivity.categoryWeights(category, categories);
         int n = sensitivity.probes();
         double[][] onY = java.util.Arrays.copyOf(w[1], categories + 1);
@@ -86,10 +87,27 @@ public final class GradientEstimator implements PairEstimator {
             this.functionals = rows.transpose().duplicate();
         }
         functionals.attach(manager);
-        this.weights = update.optimizer() == SftConfig.Optimizer.ADAMW && update.weightDecay() > 0 ? space.flatten(lm.model().weights()) : null;
+        boolean decays = update.optimizer() == SftConfig.Optimizer.ADAMW && update.weightDecay() > 0 && update.mode() == SftConfig.Mode.FULL;
+        this.weights = decays ? space.flatten(lm.model().weights()) : null;
         if (weights != null) {
             weights.attach(manager);
         }
+    }
+
+    /**
+     * The space an update's gradients meet in: LoRA's parameter space for a LoRA update (its adapters
+     * drawn as fine-tuning draws them), else every weight, sketched when {@code projection} > 0.
+     */
+    public static GradientSpace space(LlamaModel model, SftConfig update, int projection, long seed) {
+        if (update.mode() == SftConfig.Mode.LORA) {
+            if (projection > 0) {
+                throw new IllegalArgumentException("--projection is for full updates: LoRA's parameter space is small and exact already");
+            }
+            try (NDManager scratch = model.weight(LlamaModel.EMBED).getManager().newSubManager()) {
+                return GradientSpace.lora(model, LoraStart.of(model, update, scratch));
+            }
+        }
+        return projection > 0 ? GradientSpace.kronecker(model, projection, seed) : GradientSpace.full(model);
     }
 
     @Override

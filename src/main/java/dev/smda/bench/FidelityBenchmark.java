@@ -67,7 +67,9 @@ public final class FidelityBenchmark {
         for (int k : sketches) {
             SmdaRun.Result gradient = execute(atBase.withEstimation(RunConfig.FeatureChange.LINEARIZED, RunConfig.Estimator.GRADIENT, k), inputs,
                     work.resolve(k == 0 ? "gradient" : "gradient-sketch-" + k), progress);
-            agreements.add(agreement(k == 0 ? "gradient" : "gradient, Kronecker sketch k=" + k, linearized, reference, full, gradient));
+            String name = k > 0 ? "gradient, Kronecker sketch k=" + k
+                    : atBase.update().mode() == dev.smda.train.SftConfig.Mode.LORA ? "gradient, LoRA rank " + atBase.update().loraRank() : "gradient";
+            agreements.add(agreement(name, linearized, reference, full, gradient));
         }
         return new Result(reference.size(), linearized.policy().features(), agreements, switchingShare(full, reference), secondsPerPair(linearized));
     }

@@ -88,8 +88,9 @@ public final class LargeModelBenchmark {
      * used again: the same seeds draw the same weights), {@code probes} of {@code world}'s probes and
      * its first pair, then runs {@code exact} (its update in LoRA
      * of {@code loraRank}: a full step would hold the weights three times) and {@code gradient}
-     * (every weight, in a Kronecker sketch of {@code projection}) at {@code settings}, one checkpoint,
-     * at most {@code maxFeatures} policy features.
+     * (in the same LoRA's parameter space, or, with {@code projection} > 0, on every weight in a
+     * Kronecker sketch of that size) at {@code settings}, one checkpoint, at most {@code maxFeatures}
+     * policy features.
      */
     public static Result run(Path world, RunConfig settings, int probes, int maxFeatures, int loraRank, int projection, Path work, Progress.Factory progress)
             throws IOException {
@@ -123,13 +124,13 @@ public final class LargeModelBenchmark {
         }
 
         RunConfig.Update update = settings.update().atBaseOnly();
-        RunConfig lora = settings.withMaxFeatures(maxFeatures).with(settings.preset(), new RunConfig.Update(update.optimizer(), update.learningRate(),
-                update.steps(), dev.smda.train.SftConfig.Mode.LORA, loraRank, update.loraAlpha(), update.weightDecay(), 1));
-        RunConfig sketched = settings.withMaxFeatures(maxFeatures).with(settings.preset(), update)
+        RunConfig lora = settings.withMaxFeatures(maxFeatures).with(settings.preset(), update.withLora(loraRank));
+        RunConfig gradient = (projection > 0 ? settings.withMaxFeatures(maxFeatures).with(settings.preset(), update) : lora)
                 .withEstimation(RunConfig.FeatureChange.LINEARIZED, RunConfig.Estimator.GRADIENT, projection);
         List<Run> runs = new ArrayList<>();
         runs.add(execute("exact, LoRA rank " + loraRank, lora, inputs, work.resolve("exact"), progress));
-        runs.add(execute("gradient, Kronecker sketch k=" + projection, sketched, inputs, work.resolve("gradient"), progress));
+        runs.add(execute(projection > 0 ? "gradient, every weight, Kronecker sketch k=" + projection : "gradient, LoRA rank " + loraRank, gradient, inputs,
+                work.resolve("gradient"), progress));
         return new Result(LLAMA_3_2_3B.parameterCount(), writeSeconds, bytes, openSeconds, gflops, probes, runs);
     }
 

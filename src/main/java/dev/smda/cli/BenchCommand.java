@@ -8,6 +8,7 @@ import dev.smda.io.AtomicFiles;
 import dev.smda.progress.Progress;
 import dev.smda.run.Demo;
 import dev.smda.execute.Executor;
+import dev.smda.io.BadInputException;
 import dev.smda.run.RunConfig;
 import dev.smda.run.SmdaRun;
 import dev.smda.validate.Validation;
@@ -149,16 +150,28 @@ final class BenchCommand implements Callable<Integer> {
                 description = "Also judge the gradient estimator in a Kronecker sketch of each of these sizes k (e.g. 32,64,128; default: none).")
         List<Integer> projections = List.of();
 
+        @Option(names = "--lora-rank", paramLabel = "R",
+                description = "Fine-tune LoRA adapters of rank R on the block projections instead of every weight, in every estimator (default: every weight).")
+        Integer loraRank;
+
         @Override
         public Integer call() throws Exception {
             for (int k : projections) {
                 Checks.atLeast(k, 1, "--projection");
             }
+            RunConfig settings = Demo.config();
+            if (loraRank != null) {
+                Checks.atLeast(loraRank, 1, "--lora-rank");
+                if (!projections.isEmpty()) {
+                    throw new BadInputException("--projection is for updates of every weight, not with --lora-rank");
+                }
+                settings = settings.with(settings.preset(), settings.update().withLora(loraRank));
+            }
             Path dir = world != null ? world : EmbeddedWorld.path();
             Checks.folder(dir, "--world");
             Path out = Files.createTempDirectory("smda-bench-fidelity");
             try {
-                FidelityBenchmark.Result r = FidelityBenchmark.run(WorldLayout.runInputs(dir), Demo.config(), projections, out, Progress.console());
+                FidelityBenchmark.Result r = FidelityBenchmark.run(WorldLayout.runInputs(dir), settings, projections, out, Progress.console());
                 System.out.printf("%d pairs x %d policy features, %s; against the exact estimator with the feature change linearised (one step at the base):%n",
                         r.pairs(), r.features(), dir);
                 System.out.printf("%-34s %7s %7s %11s %7s %9s %9s %10s%n", "estimator", "dX", "dY", "dY/reenc.", "score", "category", "top-" + FidelityBenchmark.TOP,
@@ -187,10 +200,11 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--max-features", defaultValue = "2", description = "Policy features at most (default: ${DEFAULT-VALUE}).")
         int maxFeatures;
 
-        @Option(names = "--lora-rank", defaultValue = "8", description = "The exact estimator's LoRA rank (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--lora-rank", defaultValue = "8", description = "The update's LoRA rank (default: ${DEFAULT-VALUE}).")
         int loraRank;
 
-        @Option(names = "--projection", defaultValue = "32", description = "The gradient estimator's Kronecker sketch size (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--projection", defaultValue = "0",
+                description = "Run the gradient estimator on every weight in a Kronecker sketch of this size instead of in LoRA's space (default: LoRA's).")
         int projection;
 
         @Option(names = "--keep", paramLabel = "DIR",
@@ -202,7 +216,7 @@ final class BenchCommand implements Callable<Integer> {
             Checks.atLeast(probes, 2, "--probes");
             Checks.atLeast(maxFeatures, 1, "--max-features");
             Checks.atLeast(loraRank, 1, "--lora-rank");
-            Checks.atLeast(projection, 1, "--projection");
+            Checks.atLeast(projection, 0, "--projection");
             Path out = keep != null ? Files.createDirectories(keep) : Files.createTempDirectory("smda-bench-llama3b");
             for (String run : List.of("exact", "gradient")) {
                 AtomicFiles.deleteRecursively(out.resolve(run));

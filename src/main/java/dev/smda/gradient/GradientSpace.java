@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.smda.model.LlamaModel;
+import dev.smda.model.LoraAdapter;
 import dev.smda.tensor.Scoped;
 import dev.smda.tensor.Tensors;
 import java.util.ArrayList;
@@ -26,7 +27,8 @@ import java.util.Random;
  * unembedding's use folds into the embedding); only the weights used as linear maps, the
  * unembedding as a block of its own ({@link #linear}: the modules kronfluence tracks); or every
  * use apart ({@link #uses}: every weight, and a tied unembedding as a block of its own), from which
- * both others follow ({@link #into}).
+ * both others follow ({@link #into}). And a fourth, LoRA's parameter space ({@link #lora}): only the
+ * adapted weights, each kept as the gradient of its adapter's B.
  */
 public final class GradientSpace implements AutoCloseable {
 
@@ -47,6 +49,8 @@ public final class GradientSpace implements AutoCloseable {
 
     private final Map<String, Block> blocks;
     private final boolean linearOnly;
+    /** Whether uses of weights without a block are left out (LoRA's) rather than an error. */
+    private final boolean partial;
     private final boolean tied;
     private final String tiedHead;
     private final long dimension;
@@ -54,9 +58,10 @@ public final class GradientSpace implements AutoCloseable {
     private final NDManager manager;
     private final DataType dtype;
 
-    private GradientSpace(Map<String, Block> blocks, boolean linearOnly, boolean tied, String tiedHead, long dimension, int k, NDManager manager,
-            DataType dtype) {
+    private GradientSpace(Map<String, Block> blocks, boolean linearOnly, boolean partial, boolean tied, String tiedHead, long dimension, int k,
+            NDManager manager, DataType dtype) {
         this.blocks = blocks;
+        this.partial = partial;
         this.tied = tied;
         this.linearOnly = linearOnly;
         this.tiedHead = tiedHead;
@@ -89,6 +94,28 @@ public final class GradientSpace implements AutoCloseable {
         return of(model, true, false, 0, 0);
     }
 
+    /**
+     * LoRA's parameter space for adapters that start at B = 0: each adapted weight's gradient G is
+     * kept as G (s·A)ᵀ ({@code [out, rank]}), which is the gradient of its B; the weights LoRA does
+     * not move are left out. From B = 0 a step ΔB moves the weight by s·ΔB·A to first order, so
+     * ⟨G, s·ΔB·A⟩ = ⟨G (s·A)ᵀ, ΔB⟩: inner products here are those of LoRA's update, with no sketch.
+     * The adapters' arrays stay the caller's.
+     */
+    public static GradientSpace lora(LlamaModel model, Map<String, LoraAdapter> adapters) {
+        NDManager manager = model.weight(LlamaModel.EMBED).getManager().newSubManager();
+        Map<String, Block> blocks = new LinkedHashMap<>();
+        long offset = 0;
+        for (var e : adapters.entrySet()) {
+            long[] shape = model.weight(e.getKey()).getShape().getShape();
+            NDArray scaledA = Tensors.times(e.getValue().a(), e.getValue().scale());
+            scaledA.attach(manager);
+            Block b = new Block(e.getKey(), shape[0], shape[1], null, scaledA, offset);
+            blocks.put(e.getKey(), b);
+            offset += b.size();
+        }
+        return new GradientSpace(blocks, true, true, false, null, offset, 0, manager, model.dtype());
+    }
+
     private static GradientSpace of(LlamaModel model, boolean linearOnly, boolean headApart, int k, long seed) {
         NDManager manager = model.weight(LlamaModel.EMBED).getManager().newSubManager();
         Random random = new Random(seed);
@@ -115,7 +142,7 @@ public final class GradientSpace implements AutoCloseable {
             blocks.put(e.getKey(), b);
             offset += b.size();
         }
-        return new GradientSpace(blocks, linearOnly, tied, !linearOnly && !headApart && tied ? LlamaModel.EMBED : null, offset, k, manager, model.dtype());
+        return new GradientSpace(blocks, linearOnly, false, tied, !linearOnly && !headApart && tied ? LlamaModel.EMBED : null, offset, k, manager, model.dtype());
     }
 
     private static NDArray gaussian(NDManager manager, Random random, int rows, long columns, DataType dtype) {
@@ -152,7 +179,7 @@ public final class GradientSpace implements AutoCloseable {
         }
         String name = tiedHead != null && use.weight().equals(LlamaModel.LM_HEAD) ? tiedHead : use.weight();
         Block b = blocks.get(name);
-        if (b == null) {
+        if (b == null && !partial) {
             throw new IllegalArgumentException("no weight " + name + " in this gradient space");
         }
         return b;
@@ -199,8 +226,8 @@ public final class GradientSpace implements AutoCloseable {
      * ⟨g, into(into(t, folding), this)⟩ here, and a zero block stands for a use the target lacks.
      */
     public NDArray into(NDArray rows, GradientSpace target) {
-        if (isSketched() || target.isSketched()) {
-            throw new IllegalArgumentException("only unsketched spaces map into each other");
+        if (isSketched() || target.isSketched() || partial || target.partial) {
+            throw new IllegalArgumentException("only unsketched spaces of the model's weights map into each other");
         }
         return Scoped.compute(() -> {
             Map<String, NDArray> mine = unflatten(rows);

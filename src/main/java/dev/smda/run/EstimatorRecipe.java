@@ -9,7 +9,6 @@ import dev.smda.attribution.PolicySensitivity;
 import dev.smda.attribution.ReferenceTrajectory;
 import dev.smda.data.DataSets;
 import dev.smda.data.Probe;
-import dev.smda.gradient.GradientSpace;
 import dev.smda.io.Json;
 import dev.smda.lm.LanguageModel;
 import dev.smda.measure.Measurement;
@@ -59,9 +58,8 @@ public record EstimatorRecipe(RunConfig config, RunInputs inputs, List<Probe> pr
         ProbeMeasurer measurer = measurer(lm, sae);
         SftConfig update = config.update().toSftConfig(config.seed());
         if (config.estimator() == RunConfig.Estimator.GRADIENT) {
-            GradientSpace space = config.projection() > 0 ? GradientSpace.kronecker(lm.model(), config.projection(), config.seed()) : GradientSpace.full(lm.model());
-            return new GradientEstimator(lm, measurer, PolicySensitivity.of(policy, base.x(), base.y()), category, categories, update, space, config.maxLength(),
-                    progress);
+            return new GradientEstimator(lm, measurer, PolicySensitivity.of(policy, base.x(), base.y()), category, categories, update,
+                    GradientEstimator.space(lm.model(), update, config.projection(), config.seed()), config.maxLength(), progress);
         }
         PairEffects effects;
         if (config.update().checkpoints() > 1) {

@@ -98,6 +98,11 @@ public record RunConfig(
             return new Update(optimizer, learningRate, steps, mode, loraRank, loraAlpha, weightDecay, 1);
         }
 
+        /** This update on LoRA adapters of {@code rank} (at this update's alpha) instead of every weight. */
+        public Update withLora(int rank) {
+            return new Update(optimizer, learningRate, steps, SftConfig.Mode.LORA, rank, loraAlpha, weightDecay, checkpoints);
+        }
+
         public SftConfig toSftConfig(long seed) {
             SftConfig base = optimizer == SftConfig.Optimizer.SGD ? SftConfig.sgd(learningRate, steps)
                     : SftConfig.adamW(learningRate, steps, 0.9, 0.999, 1e-8, weightDecay);
@@ -186,8 +191,8 @@ public record RunConfig(
         require(Double.isFinite(intendedThreshold), "--intended-threshold must be a number, not " + intendedThreshold);
         require(bootstrapSamples >= 1, "--bootstrap must be at least 1, not " + bootstrapSamples);
         require(batchSize >= 1, "--batch-size must be at least 1, not " + batchSize);
-        require(estimator != Estimator.GRADIENT || update.mode() == SftConfig.Mode.FULL,
-                "--estimator gradient models full fine-tuning updates (SGD or AdamW on every weight); use --estimator exact with --lora-rank");
+        require(projection == 0 || update.mode() == SftConfig.Mode.FULL,
+                "--projection is for full updates: LoRA's parameter space (--lora-rank) is small and exact already");
         require(estimator != Estimator.GRADIENT || projection == 0 || update.optimizer() == SftConfig.Optimizer.SGD,
                 "--projection needs --optimizer sgd: AdamW's update is not linear in the gradient, so it cannot be sketched");
         require(estimator != Estimator.GRADIENT || update.checkpoints() == 1, "--checkpoints is for the exact estimator");

@@ -1,9 +1,7 @@
 package dev.smda.train;
 
-import dev.smda.tensor.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.smda.model.Gradients;
 import dev.smda.model.LlamaConfig;
 import dev.smda.model.LlamaModel;
@@ -12,7 +10,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * Supervised fine-tuning updates. {@link #fineTune} returns a new model; the base model's weights
@@ -69,7 +66,11 @@ public final class SftTrainer {
     private static LlamaModel lora(LlamaModel base, List<List<SftExample>> schedule, SftConfig config) {
         NDManager owner = base.weight(LlamaModel.EMBED).getManager().newSubManager();
         try (Optimizer update = Optimizer.of(config, owner)) {
-            Map<String, NDArray> params = initialLora(base, config, owner);
+            Map<String, NDArray> params = new LinkedHashMap<>();
+            for (var e : LoraStart.of(base, config, owner).entrySet()) {
+                params.put(e.getKey() + ".lora_A", e.getValue().a());
+                params.put(e.getKey() + ".lora_B", e.getValue().b());
+            }
             double scale = config.loraAlpha() / config.loraRank();
             for (List<SftExample> batch : schedule) {
                 LlamaModel current = base.withLora(adapters(params, scale), null);
@@ -84,32 +85,6 @@ public final class SftTrainer {
             owner.close();
             throw e;
         }
-    }
-
-    /**
-     * LoRA's usual start: A uniform in +-1/sqrt(in) (seeded), B zero, so the adapted model begins
-     * exactly at the base model.
-     */
-    private static Map<String, NDArray> initialLora(LlamaModel base, SftConfig config, NDManager owner) {
-        Random random = new Random(config.seed());
-        LlamaConfig c = base.config();
-        Map<String, NDArray> params = new LinkedHashMap<>();
-        for (int l = 0; l < c.numLayers(); l++) {
-            for (String target : config.loraTargets()) {
-                String name = LlamaModel.blockWeight(l, target);
-                Shape shape = base.weight(name).getShape();
-                long out = shape.get(0);
-                long in = shape.get(1);
-                float[] a = new float[Math.toIntExact(config.loraRank() * in)];
-                double bound = 1 / Math.sqrt(in);
-                for (int i = 0; i < a.length; i++) {
-                    a[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
-                }
-                params.put(name + ".lora_A", Tensors.owned(owner, a, new Shape(config.loraRank(), in)).toType(base.dtype(), false));
-                params.put(name + ".lora_B", owner.zeros(new Shape(out, config.loraRank()), base.dtype()));
-            }
-        }
-        return params;
     }
 
     private static Map<String, LoraAdapter> adapters(Map<String, NDArray> params, double scale) {

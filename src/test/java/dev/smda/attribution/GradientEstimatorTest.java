@@ -3,7 +3,6 @@ package dev.smda.attribution;
 import static dev.smda.testing.NumericAssertions.assertRelativelyClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.smda.gradient.GradientSpace;
 import dev.smda.measure.Measurement;
 import dev.smda.measure.ProbeMeasurer;
 import dev.smda.policy.Ridge;
@@ -22,9 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The gradient estimator is the exact estimator's first-order limit: with the feature change
  * linearised (gates frozen) and an update small enough to be linear, applying each pair's SGD or
- * AdamW step and re-measuring, then decomposing, gives the same pathway parts, category effects and
- * mean behaviour change, up to the step's second-order term (double precision, a tiny model and a
- * TopK SAE).
+ * AdamW step (on every weight, or on LoRA adapters) and re-measuring, then decomposing, gives the
+ * same pathway parts, category effects and mean behaviour change, up to the step's second-order term
+ * (double precision, a tiny model and a TopK SAE).
  */
 class GradientEstimatorTest {
 
@@ -32,7 +31,7 @@ class GradientEstimatorTest {
     Path dir;
 
     @Test
-    void gradientPartsAreTheExactPartsFirstOrderLimitForSgdAndAdamW() throws Exception {
+    void gradientPartsAreTheExactPartsFirstOrderLimitForSgdAndAdamWOnEveryWeightAndOnLora() throws Exception {
         try (TinyWorld world = TinyWorld.create(dir)) {
             int[] features = IntStream.range(0, 40).toArray();
             ProbeMeasurer all = world.measurer(features);
@@ -46,18 +45,21 @@ class GradientEstimatorTest {
             List<String> categories = List.of("cooking", "travel", "weapons");
             int[] category = TinyWorld.PROBES.stream().mapToInt(p -> categories.indexOf(p.category())).toArray();
             PolicySensitivity sensitivity = PolicySensitivity.of(policy, base.x(), base.y());
-            for (SftConfig update : List.of(SftConfig.sgd(1e-6, 1), SftConfig.adamW(1e-7, 1, 0.9, 0.999, 1e-8, 0.1))) {
+            SftConfig sgd = SftConfig.sgd(1e-6, 1);
+            SftConfig adamW = SftConfig.adamW(1e-7, 1, 0.9, 0.999, 1e-8, 0.1);
+            List<String> targets = dev.smda.model.LlamaModel.PROJECTIONS;
+            for (SftConfig update : List.of(sgd, adamW, sgd.withLora(4, 8, targets, 3), adamW.withLora(2, 4, targets, 5))) {
                 List<PairAttribution> exact = new ExactEstimator(new PairEffects(world.lm, frozen, base, update, null),
                         new PolicyDecomposition(policy, base.x(), base.y()), category, 3, new MemoryEffects(), () -> {}).estimate(TinyWorld.PAIRS);
                 List<PairAttribution> gradient;
                 try (GradientEstimator estimator = new GradientEstimator(world.lm, frozen, sensitivity, category, 3, update,
-                        GradientSpace.full(world.lm.model()), null, Progress.SILENT)) {
+                        GradientEstimator.space(world.lm.model(), update, 0, 0), null, Progress.SILENT)) {
                     gradient = estimator.estimate(TinyWorld.PAIRS);
                 }
                 for (int k = 0; k < TinyWorld.PAIRS.size(); k++) {
                     PairAttribution e = exact.get(k);
                     PairAttribution g = gradient.get(k);
-                    String what = update.optimizer() + " pair " + e.pair();
+                    String what = update.optimizer() + " " + update.mode() + " pair " + e.pair();
                     assertEquals(e.baseLoss(), g.baseLoss(), 1e-9, what + " loss");
                     assertRelativelyClose(e.dxPart(), g.dxPart(), 1e-4, what + " dX parts");
                     assertRelativelyClose(e.dyPart(), g.dyPart(), 1e-4, what + " dY parts");
