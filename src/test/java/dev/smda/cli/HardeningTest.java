@@ -115,7 +115,8 @@ class HardeningTest {
         c.add(new Case("run, bfloat16", run("s14", "--dtype", "bfloat16"), "bfloat16", out("s14")));
         c.add(new Case("run, unknown option", run("s15", "--frobnicate"), "--frobnicate", out("s15")));
         c.add(new Case("run, no --out", run("s16").subList(0, 9), "--out", null));
-        c.add(new Case("run, gradient estimator with LoRA", run("s17", "--estimator", "gradient", "--lora-rank", "4"), "--lora-rank", out("s17")));
+        c.add(new Case("run, sketched gradients with LoRA", run("s17", "--estimator", "gradient", "--lora-rank", "4", "--projection", "16"), "--projection",
+                out("s17")));
         c.add(new Case("run, zero LoRA rank", run("s18", "--lora-rank", "0"), "--lora-rank", out("s18")));
         c.add(new Case("run, unknown interference", run("s19", "--interference", "nope"), "--interference", out("s19")));
         c.add(new Case("run, zero threads", run("s20", "--threads", "0"), "--threads", out("s20")));
