@@ -96,9 +96,11 @@ public final class GradientEstimator implements PairEstimator {
 
     /**
      * The space an update's gradients meet in: LoRA's parameter space for a LoRA update (its adapters
-     * drawn as fine-tuning draws them), else every weight, sketched when {@code projection} > 0.
+     * drawn as fine-tuning draws them), else every weight, sketched when {@code projection} > 0 onto
+     * the subspaces the probes' gradients lie in ({@link MeasurementGradients#probeSketch}).
      */
-    public static GradientSpace space(LlamaModel model, SftConfig update, int projection, long seed) {
+    public static GradientSpace space(LlamaModel model, ProbeMeasurer frozen, PolicySensitivity sensitivity, SftConfig update, int projection, long seed,
+            Progress.Factory progress) {
         if (update.mode() == SftConfig.Mode.LORA) {
             if (projection > 0) {
                 throw new IllegalArgumentException("--projection is for full updates: LoRA's parameter space is small and exact already");
@@ -107,7 +109,7 @@ public final class GradientEstimator implements PairEstimator {
                 return GradientSpace.lora(model, LoraStart.of(model, update, scratch));
             }
         }
-        return projection > 0 ? GradientSpace.kronecker(model, projection, seed) : GradientSpace.full(model);
+        return projection > 0 ? MeasurementGradients.probeSketch(model, frozen, sensitivity, projection, seed, progress) : GradientSpace.full(model);
     }
 
     @Override

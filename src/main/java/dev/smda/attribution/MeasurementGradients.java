@@ -3,6 +3,7 @@ package dev.smda.attribution;
 import ai.djl.ndarray.NDArray;
 import dev.smda.gradient.GradientSpace;
 import dev.smda.gradient.PerExampleGradients;
+import dev.smda.gradient.ProbeSubspaces;
 import dev.smda.measure.ProbeMeasurer;
 import dev.smda.model.LlamaModel;
 import dev.smda.progress.Progress;
@@ -42,6 +43,42 @@ public final class MeasurementGradients {
             m[(i - start) * p + k] = w[i];
         }
         return m;
+    }
+
+    /** Random mixes of the policy's features whose gradients join the subspaces, per batch of probes. */
+    private static final int FEATURE_MIXES = 4;
+
+    /**
+     * A Kronecker sketch of {@code k} aimed at the subspaces the probes' gradients lie in
+     * ({@link ProbeSubspaces}, twice k combinations per side): found from one backward pass per batch
+     * of probes for their behaviour, one for their policy prediction, and {@value #FEATURE_MIXES} for
+     * random mixes of the policy's features (the u_k gradients' directions).
+     */
+    public static GradientSpace probeSketch(LlamaModel model, ProbeMeasurer frozen, PolicySensitivity sensitivity, int k, long seed,
+            Progress.Factory progress) {
+        int n = frozen.probes();
+        int batch = frozen.batchSize();
+        double[] ones = new double[n];
+        java.util.Arrays.fill(ones, 1);
+        double[][] predictionWeights = sensitivity.predictionWeights();
+        java.util.Random random = new java.util.Random(seed);
+        try (ProbeSubspaces subspaces = new ProbeSubspaces(model, 2 * k, seed);
+                Progress bar = progress.start("probe subspaces", (n + batch - 1) / batch * (2L + FEATURE_MIXES), "backward passes", 0)) {
+            long done = 0;
+            for (int start = 0; start < n; start += batch) {
+                int s = start;
+                int end = Math.min(n, start + batch);
+                subspaces.add(hooks -> frozen.perProbe(model, s, end, hooks, ones, null).sum());
+                subspaces.add(hooks -> frozen.perProbe(model, s, end, hooks, null, predictionWeights).sum());
+                for (int mix = 0; mix < FEATURE_MIXES; mix++) {
+                    double[][] weights = sensitivity.randomWeights(random);
+                    subspaces.add(hooks -> frozen.perProbe(model, s, end, hooks, null, weights).sum());
+                }
+                done += 2 + FEATURE_MIXES;
+                bar.stepTo(done, null);
+            }
+            return subspaces.space(k);
+        }
     }
 
     /**

@@ -99,6 +99,17 @@ public final class PolicySensitivity {
         return w;
     }
 
+    /** A random weighting of raw features, standard normal per probe and standardised feature: N(0, 1) / scale_k. */
+    public double[][] randomWeights(java.util.Random random) {
+        double[][] w = new double[residuals.length][policy.features()];
+        for (double[] row : w) {
+            for (int k = 0; k < row.length; k++) {
+                row[k] = random.nextGaussian() / policy.scale()[k];
+            }
+        }
+        return w;
+    }
+
     /** The weighting of raw features that makes every probe's ŷ_i: β_k / scale_k. */
     public double[][] predictionWeights() {
         double[][] w = new double[residuals.length][policy.features()];

@@ -73,12 +73,12 @@ public final class GradientSpace implements AutoCloseable {
 
     /** Every weight as it is: inner products are exact. */
     public static GradientSpace full(LlamaModel model) {
-        return of(model, false, false, 0, 0);
+        return of(model, false, false, 0, null);
     }
 
     /** Every weight as it is, a tied unembedding's use kept apart from the embedding's lookup. */
     public static GradientSpace uses(LlamaModel model) {
-        return of(model, false, true, 0, 0);
+        return of(model, false, true, 0, null);
     }
 
     /** Every weight, each matrix sketched to at most k x k (vectors to k), seeded. */
@@ -86,12 +86,13 @@ public final class GradientSpace implements AutoCloseable {
         if (k < 1) {
             throw new IllegalArgumentException("the projection dimension must be at least 1");
         }
-        return of(model, false, false, k, seed);
+        Random random = new Random(seed);
+        return of(model, false, false, k, (manager, block, outSide, length) -> gaussian(manager, random, k, length, model.dtype()));
     }
 
     /** The weights used as linear maps (every block projection, and the unembedding), as they are. */
     public static GradientSpace linear(LlamaModel model) {
-        return of(model, true, false, 0, 0);
+        return of(model, true, false, 0, null);
     }
 
     /**
@@ -116,9 +117,19 @@ public final class GradientSpace implements AutoCloseable {
         return new GradientSpace(blocks, true, true, false, null, offset, 0, manager, model.dtype());
     }
 
-    private static GradientSpace of(LlamaModel model, boolean linearOnly, boolean headApart, int k, long seed) {
+    /** Where a sketched space's projections come from: one side's {@code [k, length]}, made in {@code manager}. */
+    @FunctionalInterface
+    interface Sides {
+        NDArray projection(NDManager manager, String block, boolean outSide, long length);
+    }
+
+    /** Every weight (a tied unembedding folded into the embedding), each side longer than k projected by {@code sides}. */
+    static GradientSpace sketched(LlamaModel model, int k, Sides sides) {
+        return of(model, false, false, k, sides);
+    }
+
+    private static GradientSpace of(LlamaModel model, boolean linearOnly, boolean headApart, int k, Sides sides) {
         NDManager manager = model.weight(LlamaModel.EMBED).getManager().newSubManager();
-        Random random = new Random(seed);
         Map<String, long[]> shapes = new LinkedHashMap<>();
         model.weights().forEach((name, w) -> {
             long[] shape = w.getShape().getShape();
@@ -136,8 +147,8 @@ public final class GradientSpace implements AutoCloseable {
         for (var e : shapes.entrySet()) {
             long out = e.getValue()[0];
             long in = e.getValue().length > 1 ? e.getValue()[1] : 1;
-            NDArray po = k > 0 && out > k ? gaussian(manager, random, k, out, model.dtype()) : null;
-            NDArray pi = k > 0 && in > k ? gaussian(manager, random, k, in, model.dtype()) : null;
+            NDArray po = k > 0 && out > k ? sides.projection(manager, e.getKey(), true, out) : null;
+            NDArray pi = k > 0 && in > k ? sides.projection(manager, e.getKey(), false, in) : null;
             Block b = new Block(e.getKey(), out, in, po, pi, offset);
             blocks.put(e.getKey(), b);
             offset += b.size();

@@ -58,8 +58,10 @@ public record EstimatorRecipe(RunConfig config, RunInputs inputs, List<Probe> pr
         ProbeMeasurer measurer = measurer(lm, sae);
         SftConfig update = config.update().toSftConfig(config.seed());
         if (config.estimator() == RunConfig.Estimator.GRADIENT) {
-            return new GradientEstimator(lm, measurer, PolicySensitivity.of(policy, base.x(), base.y()), category, categories, update,
-                    GradientEstimator.space(lm.model(), update, config.projection(), config.seed()), config.maxLength(), progress);
+            PolicySensitivity sensitivity = PolicySensitivity.of(policy, base.x(), base.y());
+            return new GradientEstimator(lm, measurer, sensitivity, category, categories, update,
+                    GradientEstimator.space(lm.model(), measurer, sensitivity, update, config.projection(), config.seed(), progress), config.maxLength(),
+                    progress);
         }
         PairEffects effects;
         if (config.update().checkpoints() > 1) {

@@ -53,7 +53,7 @@ class GradientEstimatorTest {
                         new PolicyDecomposition(policy, base.x(), base.y()), category, 3, new MemoryEffects(), () -> {}).estimate(TinyWorld.PAIRS);
                 List<PairAttribution> gradient;
                 try (GradientEstimator estimator = new GradientEstimator(world.lm, frozen, sensitivity, category, 3, update,
-                        GradientEstimator.space(world.lm.model(), update, 0, 0), null, Progress.SILENT)) {
+                        GradientEstimator.space(world.lm.model(), frozen, sensitivity, update, 0, 0, Progress.SILENT), null, Progress.SILENT)) {
                     gradient = estimator.estimate(TinyWorld.PAIRS);
                 }
                 for (int k = 0; k < TinyWorld.PAIRS.size(); k++) {
