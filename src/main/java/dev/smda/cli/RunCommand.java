@@ -107,7 +107,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--estimator", description = "exact (apply each pair's update and re-measure; default) or gradient (first order: one backward pass per pair, for large SFT sets).")
     String estimator;
 
-    @Option(names = "--projection", description = "Gradient estimator, updates of every weight: sketch each weight's gradient to k x k (LoGra-style Kronecker projection; 0: exact inner products, default). With --lora-rank it works in LoRA's parameter space instead, exact and small.")
+    @Option(names = "--projection", description = "Gradient estimator, updates of every weight: sketch each weight's gradient to k x k, projected onto the subspaces the probes' gradients lie in (a Kronecker projection as LoGra's; 0: exact inner products, default). With --lora-rank it works in LoRA's parameter space instead, exact and small.")
     Integer projection;
 
     @Option(names = "--interference", description = "How interference is judged: category (a pair's predicted effect on the other kind of categories, through the policy; default) or the dominant coefficient in a pathway: dy (paper), dx or total.")

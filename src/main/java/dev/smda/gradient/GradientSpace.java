@@ -14,16 +14,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * The space gradients are compared in, flattened in a fixed order of blocks, with each block's
- * matrix G ({@code [out, in]}) kept as it is or sketched as P_out G P_inᵀ by two seeded Gaussian
- * matrices of {@code k} rows (as LoGra does). The sketch keeps inner products in expectation (the
- * entries of P have variance 1/k, so E[PᵀP] = I), and a per-example gradient Σ_t g_t a_tᵀ is
- * sketched from its projected factors without ever being formed. A side no longer than k is kept.
+ * matrix G ({@code [out, in]}) kept as it is or sketched as P_out G P_inᵀ by two matrices of
+ * {@code k} rows, a Kronecker-factored projection as LoGra's ({@link #sketched}; smda aims them at
+ * the probes' gradients, {@link ProbeSubspaces}). A per-example gradient Σ_t g_t a_tᵀ is sketched
+ * from its projected factors without ever being formed. A side no longer than k is kept.
  *
- * <p>Three coverages: every weight of the model ({@link #full}, {@link #kronecker}; a tied
+ * <p>Three coverages: every weight of the model ({@link #full}, {@link #sketched}; a tied
  * unembedding's use folds into the embedding); only the weights used as linear maps, the
  * unembedding as a block of its own ({@link #linear}: the modules kronfluence tracks); or every
  * use apart ({@link #uses}: every weight, and a tied unembedding as a block of its own), from which
@@ -79,15 +78,6 @@ public final class GradientSpace implements AutoCloseable {
     /** Every weight as it is, a tied unembedding's use kept apart from the embedding's lookup. */
     public static GradientSpace uses(LlamaModel model) {
         return of(model, false, true, 0, null);
-    }
-
-    /** Every weight, each matrix sketched to at most k x k (vectors to k), seeded. */
-    public static GradientSpace kronecker(LlamaModel model, int k, long seed) {
-        if (k < 1) {
-            throw new IllegalArgumentException("the projection dimension must be at least 1");
-        }
-        Random random = new Random(seed);
-        return of(model, false, false, k, (manager, block, outSide, length) -> gaussian(manager, random, k, length, model.dtype()));
     }
 
     /** The weights used as linear maps (every block projection, and the unembedding), as they are. */
@@ -154,15 +144,6 @@ public final class GradientSpace implements AutoCloseable {
             offset += b.size();
         }
         return new GradientSpace(blocks, linearOnly, false, tied, !linearOnly && !headApart && tied ? LlamaModel.EMBED : null, offset, k, manager, model.dtype());
-    }
-
-    private static NDArray gaussian(NDManager manager, Random random, int rows, long columns, DataType dtype) {
-        float[] v = new float[Math.toIntExact(rows * columns)];
-        double sd = 1 / Math.sqrt(rows);
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) (random.nextGaussian() * sd);
-        }
-        return Tensors.owned(manager, v, new Shape(rows, columns)).toType(dtype, false);
     }
 
     /** The number of coordinates of a gradient in this space. */

@@ -37,7 +37,7 @@ class PerExampleGradientsTest {
         try (NDManager m = Torch.newManager()) {
             LlamaConfig config = new LlamaConfig(48, 16, 24, 2, 4, 2, 4, 1e-5, 10000, RopeScaling.NONE, 64, tied, 0, List.of(1), "float64");
             LlamaModel model = LlamaInit.random(config, 11, 0.3, m, DataType.FLOAT64);
-            try (GradientSpace full = GradientSpace.full(model); GradientSpace sketch = GradientSpace.kronecker(model, 6, 5)) {
+            try (GradientSpace full = GradientSpace.full(model); GradientSpace sketch = RandomSketch.of(model, 6, 5)) {
                 double[] batched = PerExampleGradients.of(model, EXAMPLES, full).toDoubleArray();
                 double[] sketched = PerExampleGradients.of(model, EXAMPLES, sketch).toDoubleArray();
                 int d = (int) full.dimension();
@@ -66,7 +66,7 @@ class PerExampleGradientsTest {
         try (NDManager m = Torch.newManager()) {
             LlamaConfig config = new LlamaConfig(48, 16, 24, 2, 4, 2, 4, 1e-5, 10000, RopeScaling.NONE, 64, true, 0, List.of(1), "float64");
             LlamaModel model = LlamaInit.random(config, 12, 0.3, m, DataType.FLOAT64);
-            try (GradientSpace space = k == 0 ? GradientSpace.full(model) : GradientSpace.kronecker(model, k, 5)) {
+            try (GradientSpace space = k == 0 ? GradientSpace.full(model) : RandomSketch.of(model, k, 5)) {
                 int d = (int) space.dimension();
                 java.util.Random random = new java.util.Random(2);
                 NDArray right = dev.smda.testing.TinyWorld.gaussian(m, random, new ai.djl.ndarray.types.Shape(d, 3), 1);
@@ -96,7 +96,7 @@ class PerExampleGradientsTest {
         try (NDManager m = Torch.newManager()) {
             LlamaConfig config = new LlamaConfig(48, 16, 24, 2, 4, 2, 4, 1e-5, 10000, RopeScaling.NONE, 64, true, 0, List.of(1), "float64");
             LlamaModel model = LlamaInit.random(config, 13, 0.3, m, DataType.FLOAT64);
-            try (GradientSpace space = k == 0 ? GradientSpace.full(model) : GradientSpace.kronecker(model, k, 5);
+            try (GradientSpace space = k == 0 ? GradientSpace.full(model) : RandomSketch.of(model, k, 5);
                     NDArray right = m.ones(new ai.djl.ndarray.types.Shape(space.dimension(), 2), DataType.FLOAT64)) {
                 PerExampleGradients.times(model, EXAMPLES, space, (offset, g) -> g, right, null).close();
                 int before = m.getManagedArrays().size();

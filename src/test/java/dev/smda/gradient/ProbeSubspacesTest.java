@@ -35,7 +35,7 @@ class ProbeSubspacesTest {
             try (ProbeSubspaces subspaces = new ProbeSubspaces(model, 2 * k, 7)) {
                 subspaces.add(hooks -> SftLoss.perExample(model, pass, hooks).sum());
                 try (GradientSpace full = GradientSpace.full(model); GradientSpace aimed = subspaces.space(k);
-                        GradientSpace random = GradientSpace.kronecker(model, k, 5)) {
+                        GradientSpace random = RandomSketch.of(model, k, 5)) {
                     assertTrue(aimed.dimension() < full.dimension() / 2, "the sketch keeps " + aimed.dimension() + " of " + full.dimension());
                     double[] exact = products(model, pass, others, full);
                     double[] sketched = products(model, pass, others, aimed);
