@@ -31,7 +31,9 @@ class GradientFidelityTest {
         System.out.printf("fidelity on %d pairs x %d features: dX %.3f, dY %.3f, dY vs re-encoded %.3f, score %.3f, categories %.3f, top-%d shared %d;"
                 + " switching %.1f%% of the exact dX%n", r.pairs(), r.features(), g.dxParts(), g.dyParts(), g.dyPartsAgainstReencoded(), g.score(),
                 g.categoryEffects(), FidelityBenchmark.TOP, g.sharedTopInterference(), 100 * r.switchingShare());
-        // measured: 0.985, 0.932, 0.913, 0.965, categories 0.981, 18 of 20 (README)
+        // measured: 0.985, 0.932, 0.913, 0.965, categories 0.981, 18 of 20 (README); on a world from seed 202
+        // the same comparison gave 0.894 against the re-encoded estimator and 0.929 for the score: these
+        // thresholds hold on this world, not on every world
         assertAll(
                 () -> assertTrue(g.dxParts() >= 0.9, "dX parts rho " + g.dxParts()),
                 () -> assertTrue(g.dyParts() >= 0.9, "dY parts rho " + g.dyParts()),
