@@ -55,6 +55,11 @@ public final class FidelityBenchmark {
      */
     public static Result run(RunInputs inputs, RunConfig settings, List<Integer> projections, Path work, Progress.Factory progress) throws IOException {
         RunConfig atBase = settings.with(settings.preset(), settings.update().atBaseOnly());
+        List<Integer> sketches = new ArrayList<>(List.of(0));
+        sketches.addAll(projections);
+        // every gradient run's settings checked before the exact runs take their minutes
+        List<RunConfig> gradientRuns = sketches.stream()
+                .map(k -> atBase.withEstimation(RunConfig.FeatureChange.LINEARIZED, RunConfig.Estimator.GRADIENT, k).checked()).toList();
         SmdaRun.Result linearized = execute(atBase.withEstimation(RunConfig.FeatureChange.LINEARIZED, RunConfig.Estimator.EXACT, 0), inputs,
                 work.resolve("exact-linearized"), progress);
         SmdaRun.Result reencoded = execute(atBase.withEstimation(RunConfig.FeatureChange.EXACT, RunConfig.Estimator.EXACT, 0), inputs,
@@ -62,11 +67,9 @@ public final class FidelityBenchmark {
         List<PairAttribution> reference = linearized.directory().readAttributions();
         List<PairAttribution> full = reencoded.directory().readAttributions();
         List<Agreement> agreements = new ArrayList<>();
-        List<Integer> sketches = new ArrayList<>(List.of(0));
-        sketches.addAll(projections);
-        for (int k : sketches) {
-            SmdaRun.Result gradient = execute(atBase.withEstimation(RunConfig.FeatureChange.LINEARIZED, RunConfig.Estimator.GRADIENT, k), inputs,
-                    work.resolve(k == 0 ? "gradient" : "gradient-sketch-" + k), progress);
+        for (RunConfig config : gradientRuns) {
+            int k = config.projection();
+            SmdaRun.Result gradient = execute(config, inputs, work.resolve(k == 0 ? "gradient" : "gradient-sketch-" + k), progress);
             String name = k > 0 ? "gradient, Kronecker sketch k=" + k
                     : atBase.update().mode() == dev.smda.train.SftConfig.Mode.LORA ? "gradient, LoRA rank " + atBase.update().loraRank() : "gradient";
             agreements.add(agreement(name, linearized, reference, full, gradient));

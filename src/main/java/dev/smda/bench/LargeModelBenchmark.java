@@ -124,8 +124,9 @@ public final class LargeModelBenchmark {
         }
 
         RunConfig.Update update = settings.update().atBaseOnly();
-        RunConfig lora = settings.withMaxFeatures(maxFeatures).with(settings.preset(), update.withLora(loraRank));
-        RunConfig gradient = (projection > 0 ? settings.withMaxFeatures(maxFeatures).with(settings.preset(), update) : lora)
+        RunConfig capped = settings.withMaxFeatures(maxFeatures);
+        RunConfig lora = capped.with(settings.preset(), update.withLora(loraRank));
+        RunConfig gradient = (projection > 0 ? capped.with(settings.preset(), update) : lora)
                 .withEstimation(RunConfig.FeatureChange.LINEARIZED, RunConfig.Estimator.GRADIENT, projection);
         List<Run> runs = new ArrayList<>();
         runs.add(execute("exact, LoRA rank " + loraRank, lora, inputs, work.resolve("exact"), progress));

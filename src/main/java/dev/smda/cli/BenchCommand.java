@@ -8,7 +8,6 @@ import dev.smda.io.AtomicFiles;
 import dev.smda.progress.Progress;
 import dev.smda.run.Demo;
 import dev.smda.execute.Executor;
-import dev.smda.io.BadInputException;
 import dev.smda.run.RunConfig;
 import dev.smda.run.SmdaRun;
 import dev.smda.validate.Validation;
@@ -162,9 +161,6 @@ final class BenchCommand implements Callable<Integer> {
             RunConfig settings = Demo.config();
             if (loraRank != null) {
                 Checks.atLeast(loraRank, 1, "--lora-rank");
-                if (!projections.isEmpty()) {
-                    throw new BadInputException("--projection is for updates of every weight, not with --lora-rank");
-                }
                 settings = settings.with(settings.preset(), settings.update().withLora(loraRank));
             }
             Path dir = world != null ? world : EmbeddedWorld.path();
