@@ -26,12 +26,24 @@ import java.util.Set;
 /**
  * SMDA at scale: a world's model, SAE and probes with {@code count} generated pairs (planted truth
  * beside them), run with the gradient estimator; the time per phase, the cost per pair beside one
- * SFT step on a pair measured in the same process, and the peak resident memory.
+ * SFT step on a pair measured in the same process, and the peak resident memory of each stretch of
+ * the run (before the pairs, each tenth of the pairs, after them).
  */
 public final class ScaleBenchmark {
 
-    /** What the run took: seconds per phase, pairs, seconds per pair in the estimation phase, one SFT step's median seconds, peak bytes. */
-    public record Result(int pairs, Map<String, Double> phases, double perPair, double sftStep, long peakBytes, double seconds) {}
+    /**
+     * What the run took: seconds per phase, pairs, seconds per pair in the estimation phase, one SFT
+     * step's median seconds, and the peak resident memory of each stretch of the run (see
+     * {@link MemoryWatch}; {@code memoryPerStretch} false where the system kept one peak for the whole process).
+     */
+    public record Result(int pairs, Map<String, Double> phases, double perPair, double sftStep, List<MemoryWatch.Stretch> memory, boolean memoryPerStretch,
+            double seconds) {
+
+        /** The whole run's peak resident bytes. */
+        public long peakBytes() {
+            return memory.stream().mapToLong(MemoryWatch.Stretch::peakBytes).max().orElse(-1);
+        }
+    }
 
     private ScaleBenchmark() {}
 
@@ -42,13 +54,14 @@ public final class ScaleBenchmark {
         Path pairsFile = work.resolve("pairs.jsonl");
         Jsonl.write(pairsFile, pairs);
         double step = sftStep(world, pairs, config);
+        MemoryWatch memory = new MemoryWatch(progress);
         long start = System.nanoTime();
         SmdaRun.Result r = new SmdaRun(config, new RunInputs(world.resolve(WorldLayout.MODEL), world.resolve(WorldLayout.SAE),
-                world.resolve(WorldLayout.PROBES), pairsFile), work.resolve("run"), progress).execute(false);
+                world.resolve(WorldLayout.PROBES), pairsFile), work.resolve("run"), memory).execute(false);
         double seconds = (System.nanoTime() - start) / 1e9;
         RunManifest manifest = r.directory().readManifest();
         double perPair = manifest.estimationSeconds() / count;
-        return new Result(count, manifest.timings(), perPair, step, PeakMemory.bytes(), seconds);
+        return new Result(count, manifest.timings(), perPair, step, memory.stretches(), memory.resettable(), seconds);
     }
 
     /** The median time of one SFT step (the run's update) on one pair, over the first 32 pairs. */

@@ -130,6 +130,9 @@ final class BenchCommand implements Callable<Integer> {
                         r.seconds() / 60, r.peakBytes() / 1e9);
                 printPhases(r.phases());
                 System.out.printf("per pair %.2f ms, one SFT step on one pair %.2f ms: %.2fx%n", 1e3 * r.perPair(), 1e3 * r.sftStep(), r.perPair() / r.sftStep());
+                System.out.println(r.memoryPerStretch() ? "peak resident memory of each stretch of the run (Java heap committed at its end):"
+                        : "peak resident memory of the process up to the end of each stretch (this system does not restart the peak):");
+                r.memory().forEach(s -> System.out.printf("  %-36s %6.2f GB (heap %.2f GB)%n", s.name(), s.peakBytes() / 1e9, s.heapCommittedBytes() / 1e9));
                 return 0;
             } finally {
                 AtomicFiles.deleteRecursively(out);
@@ -153,12 +156,19 @@ final class BenchCommand implements Callable<Integer> {
                 description = "Fine-tune LoRA adapters of rank R on the block projections instead of every weight, in every estimator (default: every weight).")
         Integer loraRank;
 
+        @Option(names = "--lr", paramLabel = "LR",
+                description = "The step's learning rate in every estimator (default: the demo's ${DEFAULT-VALUE}); smaller steps show how much of the gap is"
+                        + " the step's curvature.", defaultValue = "1e-2")
+        double learningRate;
+
         @Override
         public Integer call() throws Exception {
             for (int k : projections) {
                 Checks.atLeast(k, 1, "--projection");
             }
+            Checks.positive(learningRate, "--lr");
             RunConfig settings = Demo.config();
+            settings = settings.with(settings.preset(), settings.update().withLearningRate(learningRate));
             if (loraRank != null) {
                 Checks.atLeast(loraRank, 1, "--lora-rank");
                 settings = settings.with(settings.preset(), settings.update().withLora(loraRank));
@@ -168,8 +178,8 @@ final class BenchCommand implements Callable<Integer> {
             Path out = Files.createTempDirectory("smda-bench-fidelity");
             try {
                 FidelityBenchmark.Result r = FidelityBenchmark.run(WorldLayout.runInputs(dir), settings, projections, out, Progress.console());
-                System.out.printf("%d pairs x %d policy features, %s; against the exact estimator with the feature change linearised (one step at the base):%n",
-                        r.pairs(), r.features(), dir);
+                System.out.printf("%d pairs x %d policy features, %s; against the exact estimator with the feature change linearised (one step at lr %g"
+                        + " at the base):%n", r.pairs(), r.features(), dir, learningRate);
                 System.out.printf("%-34s %7s %7s %11s %7s %9s %9s %10s%n", "estimator", "dX", "dY", "dY/reenc.", "score", "category", "top-" + FidelityBenchmark.TOP,
                         "ms/pair");
                 System.out.printf("%-34s %7s %7s %11s %7s %9s %9s %10.1f%n", "exact, linearised (reference)", "", "", "", "", "", "", 1e3 * r.exactSecondsPerPair());

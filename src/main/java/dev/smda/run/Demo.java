@@ -12,7 +12,6 @@ public final class Demo {
 
     public static RunConfig config() {
         RunConfig d = RunConfig.defaults();
-        RunConfig.Update u = d.update();
-        return d.with("demo", new RunConfig.Update(u.optimizer(), 1e-2, u.steps(), u.mode(), u.loraRank(), u.loraAlpha(), u.weightDecay(), u.checkpoints()));
+        return d.with("demo", d.update().withLearningRate(1e-2));
     }
 }

@@ -98,6 +98,11 @@ public record RunConfig(
             return new Update(optimizer, learningRate, steps, mode, loraRank, loraAlpha, weightDecay, 1);
         }
 
+        /** This update at another learning rate. */
+        public Update withLearningRate(double rate) {
+            return new Update(optimizer, rate, steps, mode, loraRank, loraAlpha, weightDecay, checkpoints);
+        }
+
         /** This update on LoRA adapters of {@code rank} (at this update's alpha) instead of every weight. */
         public Update withLora(int rank) {
             return new Update(optimizer, learningRate, steps, SftConfig.Mode.LORA, rank, loraAlpha, weightDecay, checkpoints);
