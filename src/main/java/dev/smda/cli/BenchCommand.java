@@ -178,7 +178,7 @@ final class BenchCommand implements Callable<Integer> {
             Path out = Files.createTempDirectory("smda-bench-fidelity");
             try {
                 FidelityBenchmark.Result r = FidelityBenchmark.run(WorldLayout.runInputs(dir), settings, projections, out, Progress.console());
-                System.out.printf("%d pairs x %d policy features, %s; against the exact estimator with the feature change linearised (one step at lr %g"
+                System.out.printf("%d pairs x %d policy features, %s; against the exact estimator with the feature change linearised (one step at lr %s"
                         + " at the base):%n", r.pairs(), r.features(), dir, learningRate);
                 System.out.printf("%-34s %7s %7s %11s %7s %9s %9s %10s%n", "estimator", "dX", "dY", "dY/reenc.", "score", "category", "top-" + FidelityBenchmark.TOP,
                         "ms/pair");
