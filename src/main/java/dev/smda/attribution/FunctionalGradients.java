@@ -31,20 +31,72 @@ public final class FunctionalGradients implements MeasurementGradients.Listener 
     private final NDArray[] residuals;
 
     /**
-     * Gradient rows waiting to be folded in, with their weights: folding many rows in one product
-     * writes each [p, D] accumulator once per flush instead of once per batch of probes, which is
-     * what the fold costs (memory traffic, not arithmetic).
+     * Gradient rows waiting to be folded in, ∇y rows apart from ∇ŷ rows (each accumulator takes
+     * only one kind, so neither is multiplied by the other's zero weights): folding many rows in one
+     * product writes each [p, D] accumulator once per flush instead of once per batch of probes,
+     * which is what the fold costs (memory traffic, not arithmetic).
      */
-    private final NDList pendingRows = new NDList();
-    private final List<Pending> pending = new ArrayList<>();
-    private int pendingCount;
+    private final Waiting behaviourRows = new Waiting();
+    private final Waiting predictionRows = new Waiting();
 
-    /** One batch of rows: its first probe, and whether they are ∇y (else ∇ŷ). */
-    private record Pending(int start, int rows, boolean behaviour) {}
+    /** Rows of one kind waiting to be folded in, with the probes they belong to. */
+    private static final class Waiting {
+        private final NDList rows = new NDList();
+        private final List<int[]> batches = new ArrayList<>();
+        private int count;
+
+        void add(int start, NDArray g) {
+            NDArray kept = g.duplicate();
+            NDScope.unregister(kept);
+            rows.add(kept);
+            int n = (int) g.getShape().get(0);
+            batches.add(new int[] {start, n});
+            count += n;
+        }
+
+        /**
+         * {@code map}'s weights on the waiting rows ({@code [map rows, count]}, each row's columns
+         * taken at its probes) times the rows; null when there is no map or nothing waits.
+         */
+        NDArray weighted(double[][] map) {
+            if (map == null || count == 0) {
+                return null;
+            }
+            double[] values = new double[map.length * count];
+            int column = 0;
+            for (int[] batch : batches) {
+                for (int j = 0; j < map.length; j++) {
+                    System.arraycopy(map[j], batch[0], values, j * count + column, batch[1]);
+                }
+                column += batch[1];
+            }
+            NDArray all = joined();
+            return Tensors.owned(all.getManager(), values, new Shape(map.length, count)).toType(all.getDataType(), false).matMul(all);
+        }
+
+        /** The waiting rows as one array, joined once per fold (joining costs as much as a product). */
+        private NDArray joined() {
+            if (rows.size() > 1) {
+                NDArray all = NDArrays.concat(rows);
+                NDScope.unregister(all);
+                rows.close();
+                rows.clear();
+                rows.add(all);
+            }
+            return rows.getFirst();
+        }
+
+        void clear() {
+            rows.close();
+            rows.clear();
+            batches.clear();
+            count = 0;
+        }
+    }
 
     /**
      * @param extraOnY rows x probes: each extra row's weight on every probe's ∇y
-     * @param extraOnPrediction rows x probes: its weight on every probe's ∇ŷ (same number of rows)
+     * @param extraOnPrediction rows x probes: its weight on every probe's ∇ŷ (same number of rows; null: none)
      */
     public FunctionalGradients(PolicySensitivity sensitivity, double[][] extraOnY, double[][] extraOnPrediction) {
         this(sensitivity, extraOnY, extraOnPrediction, false);
@@ -77,6 +129,9 @@ public final class FunctionalGradients implements MeasurementGradients.Listener 
     }
 
     private static NDArray add(NDArray into, NDArray term) {
+        if (term == null) {
+            return into;
+        }
         if (into == null) {
             NDScope.unregister(term);
             return term;
@@ -88,65 +143,41 @@ public final class FunctionalGradients implements MeasurementGradients.Listener 
 
     @Override
     public void behaviour(int start, NDArray g) {
-        hold(new Pending(start, (int) g.getShape().get(0), true), g);
+        behaviourRows.add(start, g);
+        foldWhenFull();
     }
 
     @Override
     public void prediction(int start, NDArray g) {
-        hold(new Pending(start, (int) g.getShape().get(0), false), g);
+        predictionRows.add(start, g);
+        foldWhenFull();
     }
 
-    /** Keeps a copy of the rows (the caller closes {@code g}); folds when as many rows wait as there are features. */
-    private void hold(Pending batch, NDArray g) {
-        NDArray kept = g.duplicate();
-        NDScope.unregister(kept);
-        pendingRows.add(kept);
-        pending.add(batch);
-        pendingCount += batch.rows();
-        if (pendingCount >= sensitivity.features()) {
+    /** Folds when as many rows wait as there are features (the caller closes what it handed over; copies wait). */
+    private void foldWhenFull() {
+        if (behaviourRows.count + predictionRows.count >= sensitivity.features()) {
             fold();
         }
     }
 
-    /** Adds every waiting row, weighted, into the accumulators: one product each. */
+    /** Adds every waiting row, weighted, into the accumulators: one product per kind of row each. */
     private void fold() {
-        if (pending.isEmpty()) {
-            return;
-        }
         Scoped.run(() -> {
-            NDArray rows = NDArrays.concat(pendingRows);
             double[][] m = sensitivity.outputMap();
             if (combined) {
-                collinearity = add(collinearity, weights(m, minusOutputMap, rows).matMul(rows));
+                collinearity = add(collinearity, sum(behaviourRows.weighted(m), predictionRows.weighted(minusOutputMap)));
             } else {
-                output = add(output, weights(m, null, rows).matMul(rows));
-                collinearity = add(collinearity, weights(null, minusOutputMap, rows).matMul(rows));
+                output = add(output, behaviourRows.weighted(m));
+                collinearity = add(collinearity, predictionRows.weighted(minusOutputMap));
             }
-            extra = add(extra, weights(extraOnY, extraOnPrediction, rows).matMul(rows));
+            extra = add(extra, sum(behaviourRows.weighted(extraOnY), predictionRows.weighted(extraOnPrediction)));
         });
-        pendingRows.close();
-        pending.clear();
-        pendingCount = 0;
+        behaviourRows.clear();
+        predictionRows.clear();
     }
 
-    /**
-     * {@code [map rows, waiting rows]}: each waiting row's weight, taken from {@code onY} for ∇y rows
-     * and from {@code onPrediction} for ∇ŷ rows (null: those rows weigh nothing).
-     */
-    private NDArray weights(double[][] onY, double[][] onPrediction, NDArray like) {
-        int outRows = (onY != null ? onY : onPrediction).length;
-        double[] values = new double[outRows * pendingCount];
-        int column = 0;
-        for (Pending batch : pending) {
-            double[][] map = batch.behaviour() ? onY : onPrediction;
-            if (map != null) {
-                for (int j = 0; j < outRows; j++) {
-                    System.arraycopy(map[j], batch.start(), values, j * pendingCount + column, batch.rows());
-                }
-            }
-            column += batch.rows();
-        }
-        return Tensors.owned(like.getManager(), values, new Shape(outRows, pendingCount)).toType(like.getDataType(), false);
+    private static NDArray sum(NDArray a, NDArray b) {
+        return a == null ? b : b == null ? a : a.addi(b);
     }
 
     @Override

@@ -71,7 +71,7 @@ final class GradientProducts {
         double[][][] probes = new double[kinds][pairs][n];
         double[] probeNorms = new double[n];
         double[][] categoryWeights = categoryWeights(ctx.targets);
-        FunctionalGradients functionals = new FunctionalGradients(ctx.sensitivity, categoryWeights, new double[categoryWeights.length][n], true);
+        FunctionalGradients functionals = new FunctionalGradients(ctx.sensitivity, categoryWeights, null, true);
         MeasurementGradients.Listener listener = new MeasurementGradients.Listener() {
             @Override
             public void behaviour(int start, NDArray gy) {
