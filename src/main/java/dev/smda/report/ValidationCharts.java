@@ -132,7 +132,7 @@ final class ValidationCharts {
         };
     }
 
-    /** The LDS table: per method and family, the LDS with its interval and share of the ceiling, and the predicted/actual size. */
+    /** The LDS table: per method and family, the LDS with its interval and share of the ceiling, the predicted/actual size, and the difference from smda. */
     static void table(StringBuilder h, ValidationResult v) {
         h.append("<table class=\"data\" id=\"lds-table\"><thead><tr><th>method</th>");
         for (Map.Entry<String, ValidationResult.Ceiling> e : v.noiseCeiling().entrySet()) {
@@ -145,7 +145,13 @@ final class ValidationCharts {
             for (String family : v.noiseCeiling().keySet()) {
                 ValidationResult.FamilyScore f = m.families().get(family);
                 h.append("<td>").append(f == null ? "\u2013" : String.format(Locale.ROOT, "%.3f [%.3f, %.3f] (%.0f%%)%s", f.lds(), f.low(), f.high(),
-                        100 * f.ofCeiling(), f.sizeRatio() == null ? "" : String.format(Locale.ROOT, ", size \u00d7%.2g", f.sizeRatio()))).append("</td>");
+                        100 * f.ofCeiling(), f.sizeRatio() == null ? "" : String.format(Locale.ROOT, ", size \u00d7%.2g", f.sizeRatio())));
+                if (f != null && f.fromSmda() != null) {
+                    ValidationResult.Difference d = f.fromSmda();
+                    h.append(String.format(Locale.ROOT, "<br><span class=\"muted\" title=\"this LDS minus smda's, paired 95%% bootstrap interval over the same subsets\">"
+                            + "vs smda %+.3f [%+.3f, %+.3f]</span>", d.difference(), d.low(), d.high()));
+                }
+                h.append("</td>");
             }
             h.append("</tr>");
         }

@@ -114,7 +114,30 @@ final class Metrics {
             }
             means[s] = mean(lds(predicted, actual, pick));
         }
-        double[] finite = Arrays.stream(means).filter(Double::isFinite).sorted().toArray();
+        return percentileInterval(means);
+    }
+
+    /**
+     * 95% paired bootstrap interval of the difference of two predictors' mean LDS against the same
+     * outcomes: each resample of the subsets scores both, so what the subsets share (an easy or a
+     * hard draw) cancels, and two methods can be told apart when their own intervals overlap.
+     */
+    static double[] bootstrapLdsDifference(double[][] predicted, double[][] reference, double[][] actual, int samples, long seed) {
+        int k = actual.length;
+        Random random = new Random(seed);
+        double[] differences = new double[samples];
+        int[] pick = new int[k];
+        for (int s = 0; s < samples; s++) {
+            for (int i = 0; i < k; i++) {
+                pick[i] = random.nextInt(k);
+            }
+            differences[s] = mean(lds(predicted, actual, pick)) - mean(lds(reference, actual, pick));
+        }
+        return percentileInterval(differences);
+    }
+
+    private static double[] percentileInterval(double[] values) {
+        double[] finite = Arrays.stream(values).filter(Double::isFinite).sorted().toArray();
         if (finite.length == 0) {
             return new double[] {Double.NaN, Double.NaN};
         }

@@ -14,9 +14,12 @@ import java.util.List;
  */
 record SmdaMethod(boolean firstOrder) implements AttributionMethod {
 
+    /** The run's own estimates, the method every other one is compared with. */
+    static final String NAME = "smda";
+
     @Override
     public String name() {
-        return firstOrder ? "smda-first-order" : "smda";
+        return firstOrder ? "smda-first-order" : NAME;
     }
 
     @Override

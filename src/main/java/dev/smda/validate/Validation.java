@@ -136,9 +136,11 @@ public final class Validation {
             List<ValidationResult.MethodResult> methods = new ArrayList<>();
             Map<String, double[]> perTarget = new LinkedHashMap<>();
             Map<String, ValidationResult.Ceiling> ceilings = ceilings(targets, outcomes, baseOutcome, subsets, perTarget);
+            Scores smda = scores.get(SmdaMethod.NAME);
             for (var e : scores.entrySet()) {
                 AttributionMethod method = method(e.getKey(), run, pairs);
-                methods.add(evaluate(method, e.getValue(), targets, subsets, outcomes, baseOutcome, scale, ceilings, perTarget));
+                methods.add(evaluate(method, e.getValue(), e.getKey().equals(SmdaMethod.NAME) ? null : smda, targets, subsets, outcomes, baseOutcome, scale, ceilings,
+                        perTarget));
             }
             String removalCategory = removalCategory(analysis, probes, base, categories);
             ValidationResult.Removal removal = config.removalSizes().isEmpty() || config.removalSeeds() == 0 ? null
@@ -316,7 +318,7 @@ public final class Validation {
 
     private AttributionMethod method(String name, RunDirectory run, List<SftPair> pairs) throws IOException {
         return switch (name) {
-            case "smda" -> new SmdaMethod(false);
+            case SmdaMethod.NAME -> new SmdaMethod(false);
             case "smda-first-order" -> run.readAttributions().getFirst().residual() == null ? null : new SmdaMethod(true);
             case "tracin" -> new TracInMethod();
             case "grad-cosine" -> new GradientCosineMethod();
@@ -384,18 +386,18 @@ public final class Validation {
         return out;
     }
 
-    private ValidationResult.MethodResult evaluate(AttributionMethod method, Scores scores, Targets targets, List<List<SftPair>> subsets,
+    /** @param reference smda's scores, which the method's LDS is compared with subset by subset; null for none */
+    private ValidationResult.MethodResult evaluate(AttributionMethod method, Scores scores, Scores reference, Targets targets, List<List<SftPair>> subsets,
             Retrainer.Outcome[][] outcomes, Retrainer.Outcome base, double scale, Map<String, ValidationResult.Ceiling> ceilings,
             Map<String, double[]> perTarget) {
         Map<String, ValidationResult.FamilyScore> families = new LinkedHashMap<>();
+        int[] every = java.util.stream.IntStream.range(0, subsets.size()).toArray();
         for (String family : targets.families()) {
-            double[][] perPair = scores.of(family);
-            if (perPair == null) {
+            double[][] predicted = predictions(scores, family, subsets, scale);
+            if (predicted == null) {
                 continue;
             }
             double[][] actual = meanOverRepeats(changes(targets, family, outcomes, base));
-            double[][] predicted = subsets.stream().map(s -> sumOver(perPair, s, scale)).toArray(double[][]::new);
-            int[] every = java.util.stream.IntStream.range(0, subsets.size()).toArray();
             double[] lds = Metrics.lds(predicted, actual, every);
             perTarget.put("lds." + method.name() + "." + family, lds);
             double mean = Metrics.mean(lds);
@@ -409,9 +411,21 @@ public final class Validation {
                 sizeRatio = Metrics.median(ratios);
             }
             double ceiling = ceilings.get(family).ceiling();
-            families.put(family, new ValidationResult.FamilyScore(mean, interval[0], interval[1], mean / ceiling, sizeRatio));
+            double[][] smda = reference == null ? null : predictions(reference, family, subsets, scale);
+            ValidationResult.Difference fromSmda = null;
+            if (smda != null) {
+                double[] paired = Metrics.bootstrapLdsDifference(predicted, smda, actual, config.bootstrap(), config.seed());
+                fromSmda = new ValidationResult.Difference(mean - Metrics.mean(Metrics.lds(smda, actual, every)), paired[0], paired[1]);
+            }
+            families.put(family, new ValidationResult.FamilyScore(mean, interval[0], interval[1], mean / ceiling, sizeRatio, fromSmda));
         }
         return new ValidationResult.MethodResult(method.name(), method.description(), families);
+    }
+
+    /** Per subset, the sum of a method's scores of its pairs for one family; null when the method does not score that family. */
+    private double[][] predictions(Scores scores, String family, List<List<SftPair>> subsets, double scale) {
+        double[][] perPair = scores.of(family);
+        return perPair == null ? null : subsets.stream().map(s -> sumOver(perPair, s, scale)).toArray(double[][]::new);
     }
 
     /** The sum of the scores of a subset's pairs, scaled to the retraining's procedure: its first-order prediction. */

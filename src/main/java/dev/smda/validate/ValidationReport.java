@@ -30,6 +30,21 @@ public final class ValidationReport {
             }
             sb.append('\n');
         }
+        if (r.methods().stream().anyMatch(m -> m.families().values().stream().anyMatch(f -> f.fromSmda() != null))) {
+            sb.append(String.format(Locale.ROOT, "%s%n", "LDS minus smda's, paired 95% bootstrap interval over subsets (above 0: ahead of smda)"));
+            for (ValidationResult.MethodResult m : r.methods()) {
+                if (m.families().values().stream().allMatch(f -> f.fromSmda() == null)) {
+                    continue;
+                }
+                sb.append(String.format(Locale.ROOT, "%-20s", m.name()));
+                for (String family : r.noiseCeiling().keySet()) {
+                    ValidationResult.FamilyScore f = m.families().get(family);
+                    ValidationResult.Difference d = f == null ? null : f.fromSmda();
+                    sb.append(String.format(Locale.ROOT, " %24s", d == null ? "-" : String.format(Locale.ROOT, "%+.3f [%+.3f, %+.3f]", d.difference(), d.low(), d.high())));
+                }
+                sb.append('\n');
+            }
+        }
         if (r.removal() != null) {
             sb.append(String.format(Locale.ROOT, "Removal curves, %s (mean y after all pairs %.3f): change after removing %s pairs%n", r.removal().category(),
                     r.removal().afterAll(), r.removal().curves().getFirst().removed()));

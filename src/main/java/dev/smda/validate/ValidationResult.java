@@ -20,8 +20,15 @@ public record ValidationResult(String run, ValidationConfig settings, int subset
      */
     public record Ceiling(double ceiling, double repeatAgreement, double medianActualSize) {}
 
-    /** A method's LDS on a family: mean over targets, 95% bootstrap interval, share of the ceiling, and median predicted/actual size. */
-    public record FamilyScore(double lds, double low, double high, double ofCeiling, Double sizeRatio) {}
+    /**
+     * A method's LDS on a family: mean over targets, 95% bootstrap interval, share of the ceiling,
+     * median predicted/actual size, and its difference from smda's LDS (null for smda itself, or
+     * when smda was not validated).
+     */
+    public record FamilyScore(double lds, double low, double high, double ofCeiling, Double sizeRatio, Difference fromSmda) {}
+
+    /** One LDS minus another over the same subsets, with a 95% paired bootstrap interval (the same resamples for both). */
+    public record Difference(double difference, double low, double high) {}
 
     public record MethodResult(String name, String description, Map<String, FamilyScore> families) {}
 

@@ -51,6 +51,41 @@ class MetricsTest {
     }
 
     /**
+     * Two predictors of the same outcomes, one with less error: the paired interval of their LDS
+     * difference lies above zero though each one's own interval overlaps the other's (a resample of
+     * hard subsets lowers both), is the mirror image the other way round, and is zero for a method
+     * against itself.
+     */
+    @Test
+    void thePairedDifferenceSeparatesMethodsWhoseOwnIntervalsOverlap() {
+        Random r = new Random(4);
+        int subsets = 32;
+        int targets = 4;
+        double[][] actual = new double[subsets][targets];
+        double[][] better = new double[subsets][targets];
+        double[][] worse = new double[subsets][targets];
+        for (int s = 0; s < subsets; s++) {
+            for (int t = 0; t < targets; t++) {
+                actual[s][t] = r.nextGaussian();
+                double shared = r.nextGaussian();
+                better[s][t] = actual[s][t] + 0.8 * shared;
+                worse[s][t] = actual[s][t] + 0.8 * shared + 0.5 * r.nextGaussian();
+            }
+        }
+        double[] ownBetter = Metrics.bootstrapMeanLds(better, actual, 1000, 5);
+        double[] ownWorse = Metrics.bootstrapMeanLds(worse, actual, 1000, 5);
+        assertTrue(ownWorse[1] > ownBetter[0], "the methods' own intervals overlap: " + java.util.Arrays.toString(ownBetter) + " " + java.util.Arrays.toString(ownWorse));
+        double[] ahead = Metrics.bootstrapLdsDifference(better, worse, actual, 1000, 5);
+        double[] behind = Metrics.bootstrapLdsDifference(worse, better, actual, 1000, 5);
+        assertTrue(ahead[0] > 0, "paired interval above zero: " + java.util.Arrays.toString(ahead));
+        assertEquals(-ahead[0], behind[1], 1e-12);
+        assertEquals(-ahead[1], behind[0], 1e-12);
+        double[] itself = Metrics.bootstrapLdsDifference(better, better, actual, 1000, 5);
+        assertEquals(0, itself[0], 0);
+        assertEquals(0, itself[1], 0);
+    }
+
+    /**
      * Outcomes = truth + noise of a known size: single retrainings agree at ρ₁ = var/(var + σ²), and
      * the ceiling is how well the truth predicts the mean of R retrainings. Checked by simulation.
      */

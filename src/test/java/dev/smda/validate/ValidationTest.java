@@ -84,6 +84,15 @@ class ValidationTest {
         }
         double lds = first.methods().stream().filter(m -> m.name().equals("smda")).findFirst().orElseThrow().families().get(Targets.PROBES).lds();
         assertEquals(sum / counted, lds, 1e-12, "the probes' LDS from the files");
+        for (ValidationResult.MethodResult m : first.methods()) {
+            ValidationResult.FamilyScore f = m.families().get(Targets.PROBES);
+            if (m.name().equals("smda")) {
+                assertEquals(null, f.fromSmda(), "smda is not compared with itself");
+            } else {
+                assertEquals(f.lds() - lds, f.fromSmda().difference(), 1e-12, m.name() + "'s difference from smda");
+                assertTrue(f.fromSmda().low() <= f.fromSmda().high(), m.name() + ": " + f.fromSmda());
+            }
+        }
 
         long before = Files.getLastModifiedTime(out.resolve("retrain/s000-r0.safetensors")).toMillis();
         ValidationResult again = new Validation(run, out, config, Progress.SILENT).execute(true);
