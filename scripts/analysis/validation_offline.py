@@ -5,7 +5,8 @@ scipy only, so its figures are an independent check of smda's, and answers two q
 README reports that the validation itself does not:
 
   --mix OTHER_RUN      the LDS of a weighted sum of this run's and another run's smda scores
-                       (for instance one checkpoint and four), at weights 0, 0.25, ..., 1;
+                       (for instance one checkpoint and four), at weights 0, 0.25, ..., 1, and
+                       this run's LDS minus the other's with a paired bootstrap interval;
   --datamodel FOLDER   the LDS of a datamodel (ridge regression of each target's change on which
                        pairs a subset holds, fitted on another validation's retrainings, e.g.
                        `smda validate RUN --out FOLDER --subsets 200 --repeats 2 --seed 7
@@ -77,12 +78,26 @@ class Validation:
 
     def lds(self, per_pair):
         """Mean over a family's targets of the Spearman correlation, across subsets, of predicted and actual change."""
+        every = np.arange(len(self.membership))
+        return {family: round(self.family_lds(per_pair[family], family, every), 3) for family in FAMILIES}
+
+    def family_lds(self, per_pair, family, pick):
+        predicted, actual = (self.membership @ per_pair)[pick], self.actual[family][pick]
+        rhos = [spearmanr(predicted[:, t], actual[:, t])[0] for t in range(actual.shape[1])
+                if np.ptp(predicted[:, t]) > 0 and np.ptp(actual[:, t]) > 0]
+        return float(np.mean(rhos))
+
+    def paired_difference(self, a, b, samples=1000, seed=1):
+        """Per family, LDS of a minus LDS of b, with a 95% interval from resampling the subsets for both at once."""
+        rng = np.random.default_rng(seed)
+        n = len(self.membership)
+        picks = [rng.integers(0, n, n) for _ in range(samples)]
         out = {}
         for family in FAMILIES:
-            predicted, actual = self.membership @ per_pair[family], self.actual[family]
-            rhos = [spearmanr(predicted[:, t], actual[:, t])[0] for t in range(actual.shape[1])
-                    if np.ptp(predicted[:, t]) > 0 and np.ptp(actual[:, t]) > 0]
-            out[family] = round(float(np.mean(rhos)), 3)
+            every = np.arange(n)
+            d = self.family_lds(a[family], family, every) - self.family_lds(b[family], family, every)
+            resampled = [self.family_lds(a[family], family, p) - self.family_lds(b[family], family, p) for p in picks]
+            out[family] = (round(d, 3), *np.round(np.percentile(resampled, [2.5, 97.5]), 3).tolist())
         return out
 
 
@@ -110,6 +125,7 @@ def main():
     parser.add_argument("--validation", help="validation folder whose subsets are scored (default RUN/validation)")
     parser.add_argument("--mix", help="another run of the same world whose smda scores are mixed in")
     parser.add_argument("--datamodel", help="validation folder whose retrainings a datamodel is fitted on")
+    parser.add_argument("--samples", type=int, default=1000, help="bootstrap resamples of the paired difference (default 1000)")
     args = parser.parse_args()
     folder = args.validation or os.path.join(args.run, "validation")
     test = Validation(args.run, folder)
@@ -122,6 +138,7 @@ def main():
         other = safetensors(os.path.join(args.mix, "validation", "scores", "smda.safetensors"))
         for w in [0, 0.25, 0.5, 0.75, 1]:
             print(f"{w:.2f} x this run + {1 - w:.2f} x {args.mix}", test.lds({f: w * scores[f] + (1 - w) * other[f] for f in FAMILIES}))
+        print(f"this run minus {args.mix}, paired 95% interval", test.paired_difference(scores, other, samples=args.samples))
     if args.datamodel:
         train = Validation(args.run, args.datamodel)
         lambdas = [1, 3, 10, 30, 100, 300, 1000]
