@@ -104,17 +104,7 @@ final class Metrics {
      * retrainings are the data; targets are a fixed set).
      */
     static double[] bootstrapMeanLds(double[][] predicted, double[][] actual, int samples, long seed) {
-        int k = actual.length;
-        Random random = new Random(seed);
-        double[] means = new double[samples];
-        int[] pick = new int[k];
-        for (int s = 0; s < samples; s++) {
-            for (int i = 0; i < k; i++) {
-                pick[i] = random.nextInt(k);
-            }
-            means[s] = mean(lds(predicted, actual, pick));
-        }
-        return percentileInterval(means);
+        return bootstrap(actual.length, samples, seed, pick -> mean(lds(predicted, actual, pick)));
     }
 
     /**
@@ -123,20 +113,20 @@ final class Metrics {
      * hard draw) cancels, and two methods can be told apart when their own intervals overlap.
      */
     static double[] bootstrapLdsDifference(double[][] predicted, double[][] reference, double[][] actual, int samples, long seed) {
-        int k = actual.length;
+        return bootstrap(actual.length, samples, seed, pick -> mean(lds(predicted, actual, pick)) - mean(lds(reference, actual, pick)));
+    }
+
+    /** 95% percentile interval of a statistic over {@code samples} resamples (with replacement) of {@code k} subsets. */
+    private static double[] bootstrap(int k, int samples, long seed, java.util.function.ToDoubleFunction<int[]> statistic) {
         Random random = new Random(seed);
-        double[] differences = new double[samples];
+        double[] values = new double[samples];
         int[] pick = new int[k];
         for (int s = 0; s < samples; s++) {
             for (int i = 0; i < k; i++) {
                 pick[i] = random.nextInt(k);
             }
-            differences[s] = mean(lds(predicted, actual, pick)) - mean(lds(reference, actual, pick));
+            values[s] = statistic.applyAsDouble(pick);
         }
-        return percentileInterval(differences);
-    }
-
-    private static double[] percentileInterval(double[] values) {
         double[] finite = Arrays.stream(values).filter(Double::isFinite).sorted().toArray();
         if (finite.length == 0) {
             return new double[] {Double.NaN, Double.NaN};
