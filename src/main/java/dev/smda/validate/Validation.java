@@ -136,11 +136,14 @@ public final class Validation {
             List<ValidationResult.MethodResult> methods = new ArrayList<>();
             Map<String, double[]> perTarget = new LinkedHashMap<>();
             Map<String, ValidationResult.Ceiling> ceilings = ceilings(targets, outcomes, baseOutcome, subsets, perTarget);
-            Scores smda = scores.get(SmdaMethod.NAME);
+            Map<String, double[][]> actual = new LinkedHashMap<>();
+            for (String family : targets.families()) {
+                actual.put(family, meanOverRepeats(changes(targets, family, outcomes, baseOutcome)));
+            }
+            Map<String, Reference> smda = references(scores.get(SmdaMethod.NAME), actual, subsets, scale);
             for (var e : scores.entrySet()) {
                 AttributionMethod method = method(e.getKey(), run, pairs);
-                methods.add(evaluate(method, e.getValue(), e.getKey().equals(SmdaMethod.NAME) ? null : smda, targets, subsets, outcomes, baseOutcome, scale, ceilings,
-                        perTarget));
+                methods.add(evaluate(method, e.getValue(), e.getKey().equals(SmdaMethod.NAME) ? Map.of() : smda, actual, subsets, scale, ceilings, perTarget));
             }
             String removalCategory = removalCategory(analysis, probes, base, categories);
             ValidationResult.Removal removal = config.removalSizes().isEmpty() || config.removalSeeds() == 0 ? null
@@ -386,36 +389,55 @@ public final class Validation {
         return out;
     }
 
-    /** @param reference smda's scores, which the method's LDS is compared with subset by subset; null for none */
-    private ValidationResult.MethodResult evaluate(AttributionMethod method, Scores scores, Scores reference, Targets targets, List<List<SftPair>> subsets,
-            Retrainer.Outcome[][] outcomes, Retrainer.Outcome base, double scale, Map<String, ValidationResult.Ceiling> ceilings,
-            Map<String, double[]> perTarget) {
+    /** smda's summed predictions and mean LDS per family, which every other method is compared with; none when smda was not validated. */
+    private record Reference(double[][] predicted, double meanLds) {
+    }
+
+    private Map<String, Reference> references(Scores smda, Map<String, double[][]> actual, List<List<SftPair>> subsets, double scale) {
+        Map<String, Reference> out = new LinkedHashMap<>();
+        if (smda != null) {
+            for (var e : actual.entrySet()) {
+                double[][] predicted = predictions(smda, e.getKey(), subsets, scale);
+                if (predicted != null) {
+                    out.put(e.getKey(), new Reference(predicted, Metrics.mean(Metrics.lds(predicted, e.getValue(), every(subsets)))));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static int[] every(List<List<SftPair>> subsets) {
+        return java.util.stream.IntStream.range(0, subsets.size()).toArray();
+    }
+
+    /** @param actual per family, the retrained change of each target averaged over the repeats, subset by subset */
+    private ValidationResult.MethodResult evaluate(AttributionMethod method, Scores scores, Map<String, Reference> smda, Map<String, double[][]> actual,
+            List<List<SftPair>> subsets, double scale, Map<String, ValidationResult.Ceiling> ceilings, Map<String, double[]> perTarget) {
         Map<String, ValidationResult.FamilyScore> families = new LinkedHashMap<>();
-        int[] every = java.util.stream.IntStream.range(0, subsets.size()).toArray();
-        for (String family : targets.families()) {
+        for (var e : actual.entrySet()) {
+            String family = e.getKey();
             double[][] predicted = predictions(scores, family, subsets, scale);
             if (predicted == null) {
                 continue;
             }
-            double[][] actual = meanOverRepeats(changes(targets, family, outcomes, base));
-            double[] lds = Metrics.lds(predicted, actual, every);
+            double[] lds = Metrics.lds(predicted, e.getValue(), every(subsets));
             perTarget.put("lds." + method.name() + "." + family, lds);
             double mean = Metrics.mean(lds);
-            double[] interval = Metrics.bootstrapMeanLds(predicted, actual, config.bootstrap(), config.seed());
+            double[] interval = Metrics.bootstrapMeanLds(predicted, e.getValue(), config.bootstrap(), config.seed());
             Double sizeRatio = null;
             if (method.inTargetUnits()) {
                 double[] ratios = new double[subsets.size()];
                 for (int s = 0; s < ratios.length; s++) {
-                    ratios[s] = Metrics.norm(predicted[s]) / Metrics.norm(actual[s]);
+                    ratios[s] = Metrics.norm(predicted[s]) / Metrics.norm(e.getValue()[s]);
                 }
                 sizeRatio = Metrics.median(ratios);
             }
             double ceiling = ceilings.get(family).ceiling();
-            double[][] smda = reference == null ? null : predictions(reference, family, subsets, scale);
+            Reference reference = smda.get(family);
             ValidationResult.Difference fromSmda = null;
-            if (smda != null) {
-                double[] paired = Metrics.bootstrapLdsDifference(predicted, smda, actual, config.bootstrap(), config.seed());
-                fromSmda = new ValidationResult.Difference(mean - Metrics.mean(Metrics.lds(smda, actual, every)), paired[0], paired[1]);
+            if (reference != null) {
+                double[] paired = Metrics.bootstrapLdsDifference(predicted, reference.predicted(), e.getValue(), config.bootstrap(), config.seed());
+                fromSmda = new ValidationResult.Difference(mean - reference.meanLds(), paired[0], paired[1]);
             }
             families.put(family, new ValidationResult.FamilyScore(mean, interval[0], interval[1], mean / ceiling, sizeRatio, fromSmda));
         }

@@ -34,7 +34,7 @@ class ValidationTest {
     @Test
     void validationFilesReproduceItsMetricsAndItResumes() throws Exception {
         Path run = DemoRun.get().directory().root();
-        ValidationConfig config = ValidationConfig.of(6, 0.5, 2, 1, 1, 7, List.of("smda", "loss", "random"), null, List.of(3), 1, 2, "1e-8", 200);
+        ValidationConfig config = ValidationConfig.of(6, 0.5, 2, 1, 1, 7, List.of(SmdaMethod.NAME, "loss", "random"), null, List.of(3), 1, 2, "1e-8", 200);
         Path out = dir.resolve("validation");
         ValidationResult first = new Validation(run, out, config, Progress.SILENT).execute(false);
         for (String f : List.of("validation.json", "settings.json", "metrics.safetensors", "scores/smda.safetensors", "retrain/s000-r0.safetensors",
@@ -82,11 +82,11 @@ class ValidationTest {
                 counted++;
             }
         }
-        double lds = first.methods().stream().filter(m -> m.name().equals("smda")).findFirst().orElseThrow().families().get(Targets.PROBES).lds();
+        double lds = first.methods().stream().filter(m -> m.name().equals(SmdaMethod.NAME)).findFirst().orElseThrow().families().get(Targets.PROBES).lds();
         assertEquals(sum / counted, lds, 1e-12, "the probes' LDS from the files");
         for (ValidationResult.MethodResult m : first.methods()) {
             ValidationResult.FamilyScore f = m.families().get(Targets.PROBES);
-            if (m.name().equals("smda")) {
+            if (m.name().equals(SmdaMethod.NAME)) {
                 assertEquals(null, f.fromSmda(), "smda is not compared with itself");
             } else {
                 assertEquals(f.lds() - lds, f.fromSmda().difference(), 1e-12, m.name() + "'s difference from smda");
@@ -99,7 +99,7 @@ class ValidationTest {
         assertEquals(before, Files.getLastModifiedTime(out.resolve("retrain/s000-r0.safetensors")).toMillis(), "resuming reuses the retrainings");
         assertEquals(first.methods(), again.methods());
         assertThrows(BadInputException.class, () -> new Validation(run, out, config, Progress.SILENT).execute(false));
-        ValidationConfig other = ValidationConfig.of(7, 0.5, 2, 1, 1, 7, List.of("smda"), null, List.of(), 1, 0, "1e-8", 200);
+        ValidationConfig other = ValidationConfig.of(7, 0.5, 2, 1, 1, 7, List.of(SmdaMethod.NAME), null, List.of(), 1, 0, "1e-8", 200);
         String message = assertThrows(BadInputException.class, () -> new Validation(run, out, other, Progress.SILENT).execute(true)).getMessage();
         assertTrue(message.contains("settings.json"), message);
     }
