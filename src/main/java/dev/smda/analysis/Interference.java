@@ -16,17 +16,22 @@ import java.util.Set;
  * teach. Two criteria.
  *
  * <p>By category effect (the default): a pair's predicted effect on each category's behaviour
- * through the policy. A harmful pair (a refusal) is meant to raise refusal where it belongs; a
- * harmless pair (a helpful answer) to keep the model helpful. Its push is how far it moves the
- * categories of the other kind in the direction it teaches (a harmful pair raising refusal on
- * harmless categories, a harmless pair lowering it on harmful ones; mean over those categories, in
- * behaviour units). It interferes when that push is larger than its effect on its own category,
- * in either direction: its effect falls more on what it is not about than on what it is about.
- * The score is the difference; the features carrying the push are those whose coefficient change,
- * weighted by how much more those categories activate them, adds most to it. A pair that changes
- * how strongly, or in which words, its own category is refused (a refusal in new words, a pair
- * closing a gap) moves its own category most and does not score. (Chosen on a world built from
- * seed 101 over the plain push, 0.70 against 0.80 precision there; reported on others.)
+ * through the policy, taken relative to the pairs of its kind. A harmful pair (a refusal) is meant
+ * to raise refusal where it belongs; a harmless pair (a helpful answer) to keep the model helpful.
+ * Every refusal raises refusal a little everywhere and every helpful answer lowers it, and some
+ * categories move more than others under any update; so each effect is taken less the median
+ * effect of the pairs of the same kind on that category, in units of that category's standard
+ * deviation over all pairs. Its push is how far it then moves the categories of the other kind in
+ * the direction it teaches (a harmful pair raising refusal on harmless categories, a harmless pair
+ * lowering it on harmful ones; mean over those categories). The score is that push minus the mean
+ * size of its effect on the categories of its own kind: it interferes when its effect falls more
+ * on what it is not about than on what it is about. Its own kind, not its own category: a pair
+ * filed under the wrong category is judged by what it does. The features carrying the push are
+ * those whose coefficient change, weighted by how much more those categories activate them, adds
+ * most to it. A pair that changes how strongly, or in which words, its own kind is refused moves
+ * its own kind most and does not score. (Chosen on worlds built from seeds 101 and 202, among
+ * effects taken as they are, less the kind's median, and scaled by the median absolute deviation
+ * or the standard deviation, and four scores; reported on others.)
  *
  * <p>By dominant coefficient (the paper's reading):
  * <p>A category's intended features are the policy features its probes activate clearly more than
@@ -50,7 +55,8 @@ public final class Interference {
 
     /**
      * One pair's interference. {@code score}: by category, its push on the other kind's categories
-     * minus the size of its effect on its own category;
+     * minus the mean size of its effect on its own kind's, relative to the pairs of its kind (in
+     * standard deviations over pairs);
      * by dominant coefficient, the dominant change, negative when on target. {@code dominantFeature}:
      * the feature carrying most of it. {@code offTargetShare}: the share of the pair's effect outside
      * its own kind of categories (by category) or outside its category's intended features (by
@@ -99,11 +105,11 @@ public final class Interference {
     }
 
     /**
-     * Judges pairs one at a time and ranks them at the end (flags need the noise floor, a median over
-     * every pair): pairs stream through, and what is kept per pair is one small entry.
+     * Judges pairs as they stream through and ranks them at the end (flags need the noise floor, a
+     * median over every pair): what is kept per pair is one small entry (by category, its effect on
+     * each category, which is scored against every pair of its kind at the end).
      */
     public abstract static class Ranking {
-        private final List<Entry> entries = new ArrayList<>();
         final Map<String, Set<Integer>> intendedColumns;
         final int[] featureIds;
         final List<String> labels;
@@ -114,13 +120,11 @@ public final class Interference {
             this.intendedColumns = intendedColumns(featureIds, intended);
         }
 
-        /** Judges one pair from its change of each coefficient and its effect on each category. */
-        public void add(SftPair pair, double[] delta, double[] dxPart, double[] dyPart, double[] categoryEffect) {
-            entries.add(judge(pair, delta, dxPart, dyPart, categoryEffect));
-        }
+        /** Takes one pair's change of each coefficient and its effect on each category. */
+        public abstract void add(SftPair pair, double[] delta, double[] dxPart, double[] dyPart, double[] categoryEffect);
 
-        /** An entry, its {@code flagged} still to be decided from {@link #magnitude}. */
-        abstract Entry judge(SftPair pair, double[] delta, double[] dxPart, double[] dyPart, double[] categoryEffect);
+        /** Every pair's entry, its {@code flagged} still to be decided from {@link #magnitude}. */
+        abstract List<Entry> judged();
 
         /** What the noise floor is a multiple of the median of. */
         abstract double magnitude(Entry e);
@@ -130,6 +134,7 @@ public final class Interference {
 
         /** The pairs, most interfering first, flagged where they stand out from the noise every update makes. */
         public List<Entry> finish() {
+            List<Entry> entries = judged();
             double floor = NOISE_MULTIPLE * median(entries.stream().mapToDouble(this::magnitude).toArray());
             List<Entry> out = new ArrayList<>();
             for (Entry e : entries) {
@@ -151,8 +156,19 @@ public final class Interference {
      */
     public static Ranking byDominantCoefficient(Pathway pathway, int[] featureIds, List<String> labels, List<IntendedFeatures> intended) {
         return new Ranking(featureIds, labels, intended) {
+            private final List<Entry> entries = new ArrayList<>();
+
             @Override
-            Entry judge(SftPair pair, double[] delta, double[] dxPart, double[] dyPart, double[] categoryEffect) {
+            public void add(SftPair pair, double[] delta, double[] dxPart, double[] dyPart, double[] categoryEffect) {
+                entries.add(judge(pair, delta, dxPart, dyPart));
+            }
+
+            @Override
+            List<Entry> judged() {
+                return entries;
+            }
+
+            private Entry judge(SftPair pair, double[] delta, double[] dxPart, double[] dyPart) {
                 double[] e = switch (pathway) {
                     case DX -> dxPart;
                     case DY -> dyPart;
@@ -236,8 +252,14 @@ public final class Interference {
             }
         }
         return new Ranking(featureIds, labels, intended) {
+            /** What is kept of a pair until every pair's effects are known. */
+            private record Pending(String pair, String category, boolean harmful, double[] categoryEffect, int dominant, double dominantChange,
+                    double offTargetShare) {}
+
+            private final List<Pending> pending = new ArrayList<>();
+
             @Override
-            Entry judge(SftPair pair, double[] delta, double[] dxPart, double[] dyPart, double[] categoryEffect) {
+            public void add(SftPair pair, double[] delta, double[] dxPart, double[] dyPart, double[] categoryEffect) {
                 double direction = pair.harmful() ? 1 : -1;
                 double[] w = kindWeight[pair.harmful() ? 0 : 1];
                 int d = 0;
@@ -246,22 +268,40 @@ public final class Interference {
                 }
                 double outside = 0;
                 double all = 0;
-                String affected = pair.category();
-                double most = Double.NEGATIVE_INFINITY;
                 for (int c = 0; c < nc; c++) {
-                    double e = categoryEffect[c];
-                    all += Math.abs(e);
-                    if (categoryHarmful[c] != pair.harmful()) {
-                        outside += Math.abs(e);
-                        if (direction * e > most) {
-                            most = direction * e;
+                    all += Math.abs(categoryEffect[c]);
+                    outside += categoryHarmful[c] != pair.harmful() ? Math.abs(categoryEffect[c]) : 0;
+                }
+                pending.add(new Pending(pair.id(), pair.category(), pair.harmful(), categoryEffect.clone(), d, direction * w[d] * delta[d],
+                        all > 0 ? outside / all : 0));
+            }
+
+            @Override
+            List<Entry> judged() {
+                boolean[] pairHarmful = new boolean[pending.size()];
+                double[][] effects = new double[pending.size()][];
+                for (int k = 0; k < pairHarmful.length; k++) {
+                    pairHarmful[k] = pending.get(k).harmful();
+                    effects[k] = pending.get(k).categoryEffect();
+                }
+                double[][] relative = relativeEffects(pairHarmful, effects);
+                List<Entry> out = new ArrayList<>();
+                for (int k = 0; k < relative.length; k++) {
+                    Pending e = pending.get(k);
+                    double direction = e.harmful() ? 1 : -1;
+                    String affected = e.category();
+                    double most = Double.NEGATIVE_INFINITY;
+                    for (int c = 0; c < nc; c++) {
+                        if (categoryHarmful[c] != e.harmful() && direction * relative[k][c] > most) {
+                            most = direction * relative[k][c];
                             affected = categories.get(c);
                         }
                     }
+                    boolean off = !intendedColumns.getOrDefault(e.category(), Set.of()).contains(e.dominant());
+                    out.add(new Entry(e.pair(), e.category(), e.harmful(), score(e.harmful(), relative[k], categoryHarmful), false, featureIds[e.dominant()],
+                            labels.get(e.dominant()), off, e.dominantChange(), e.offTargetShare(), affected));
                 }
-                boolean off = !intendedColumns.getOrDefault(pair.category(), Set.of()).contains(d);
-                return new Entry(pair.id(), pair.category(), pair.harmful(), categoryScore(pair, categoryEffect, categories, categoryHarmful), false,
-                        featureIds[d], labels.get(d), off, direction * w[d] * delta[d], all > 0 ? outside / all : 0, affected);
+                return out;
             }
 
             @Override
@@ -276,22 +316,76 @@ public final class Interference {
         };
     }
 
-    /** The category criterion's score of a pair from its effect on each category: its push minus the size of its effect on its own category. */
-    public static double categoryScore(SftPair pair, double[] categoryEffect, List<String> categories, boolean[] categoryHarmful) {
-        return push(pair, categoryEffect, categoryHarmful) - Math.abs(categoryEffect[categories.indexOf(pair.category())]);
+    /**
+     * The category criterion's score of every pair from its effect on each category (pairs x
+     * categories): its push on the other kind's categories minus its mean push on its own kind's, each
+     * relative to the pairs of its kind (see the class comment).
+     */
+    public static double[] categoryScores(List<SftPair> pairs, double[][] categoryEffects, boolean[] categoryHarmful) {
+        boolean[] pairHarmful = new boolean[pairs.size()];
+        for (int k = 0; k < pairHarmful.length; k++) {
+            pairHarmful[k] = pairs.get(k).harmful();
+        }
+        double[][] relative = relativeEffects(pairHarmful, categoryEffects);
+        double[] out = new double[relative.length];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = score(pairHarmful[k], relative[k], categoryHarmful);
+        }
+        return out;
     }
 
-    /** How far a pair pushes the other kind's categories in the direction it teaches (mean over them). */
-    static double push(SftPair pair, double[] categoryEffect, boolean[] categoryHarmful) {
-        double sum = 0;
-        int m = 0;
-        for (int c = 0; c < categoryEffect.length; c++) {
-            if (categoryHarmful[c] != pair.harmful()) {
-                sum += categoryEffect[c];
-                m++;
+    /**
+     * Each pair's effect on each category less the median effect of the pairs of its kind (what
+     * every refusal, or every helpful answer, does there), in units of that category's standard
+     * deviation over all pairs: the part of the effect that is the pair's own, on a scale every
+     * category shares. A category no pair moves gets 0.
+     */
+    static double[][] relativeEffects(boolean[] pairHarmful, double[][] effects) {
+        int n = effects.length;
+        int nc = n == 0 ? 0 : effects[0].length;
+        double[][] out = new double[n][nc];
+        for (int c = 0; c < nc; c++) {
+            for (boolean kind : new boolean[] {true, false}) {
+                final int column = c;
+                double typical = median(java.util.stream.IntStream.range(0, n).filter(k -> pairHarmful[k] == kind).mapToDouble(k -> effects[k][column]).toArray());
+                for (int k = 0; k < n; k++) {
+                    if (pairHarmful[k] == kind) {
+                        out[k][c] = effects[k][c] - typical;
+                    }
+                }
+            }
+            double mean = 0;
+            for (int k = 0; k < n; k++) {
+                mean += out[k][c] / n;
+            }
+            double variance = 0;
+            for (int k = 0; k < n; k++) {
+                variance += (out[k][c] - mean) * (out[k][c] - mean) / n;
+            }
+            double sd = Math.sqrt(variance);
+            for (int k = 0; k < n; k++) {
+                out[k][c] = sd > 0 ? out[k][c] / sd : 0;
             }
         }
-        return (pair.harmful() ? 1 : -1) * sum / Math.max(1, m);
+        return out;
+    }
+
+    /** A pair's push on the other kind's categories minus the mean size of its effect on its own kind's, from its relative effects. */
+    private static double score(boolean harmful, double[] relative, boolean[] categoryHarmful) {
+        double push = 0;
+        int other = 0;
+        double own = 0;
+        int same = 0;
+        for (int c = 0; c < relative.length; c++) {
+            if (categoryHarmful[c] != harmful) {
+                push += relative[c];
+                other++;
+            } else {
+                own += Math.abs(relative[c]);
+                same++;
+            }
+        }
+        return (harmful ? 1 : -1) * push / Math.max(1, other) - own / Math.max(1, same);
     }
 
     private static Map<String, Set<Integer>> intendedColumns(int[] featureIds, List<IntendedFeatures> intended) {

@@ -68,9 +68,8 @@ final class TruthComparisons {
             if (s == null) {
                 continue;
             }
-            List<String> ranking = IntStream.range(0, pairs.size()).boxed()
-                    .sorted(Comparator.comparingDouble(b -> -Interference.categoryScore(pairs.get(b), s[b], ctx.targets.categories(), categoryHarmful)))
-                    .map(b -> pairs.get(b).id()).toList();
+            double[] score = Interference.categoryScores(pairs, s, categoryHarmful);
+            List<String> ranking = IntStream.range(0, pairs.size()).boxed().sorted(Comparator.comparingDouble(b -> -score[b])).map(b -> pairs.get(b).id()).toList();
             out.add(score(e.getKey() + " scores, category criterion", ranking, planted, surprises, null, null, null));
         }
         return out;
