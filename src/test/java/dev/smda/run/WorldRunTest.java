@@ -76,11 +76,12 @@ class WorldRunTest {
         long flaggedPlanted = result.analysis().interference().stream().filter(e -> e.flagged() && planted.contains(e.pair())).count();
         System.out.printf("interference: precision = recall at %d: %.2f (base loss alone %.2f, change size alone %.2f); flagged %d, of them planted %d%n", k,
                 precision, byLoss, bySize, flagged, flaggedPlanted);
-        // measured with the defaults (ΔX linearised, 4 checkpoints): precision 0.60 (base loss alone 0.20, change size alone 0.55);
-        // 12 flagged, 11 of them planted, no surprise pair. On worlds from seeds 202 and 303: 0.95 and 0.85 (README).
-        assertTrue(precision >= 0.55, "precision at " + k + ": " + precision);
+        // measured with the defaults (ΔX linearised, one update at the base, the relative category criterion): precision 0.90
+        // (base loss alone 0.20, change size alone 0.60); 20 flagged, 18 of them planted, 1 surprise pair; the issue asks 0.8.
+        // Other worlds: README, "The defaults now".
+        assertTrue(precision >= 0.8, "precision at " + k + ": " + precision);
         assertTrue(precision >= byLoss + 0.3 && precision >= bySize, "the decomposition adds to what loss and effect size show");
-        assertTrue(flaggedPlanted >= 0.5 * k && flaggedPlanted >= flagged - 2, "flagged pairs are mostly planted: " + flaggedPlanted + " of " + flagged);
+        assertTrue(flaggedPlanted >= 0.8 * k && flaggedPlanted >= 0.8 * flagged, "flagged pairs are mostly planted: " + flaggedPlanted + " of " + flagged);
         // the on-target surprise pairs (refusals in words the model never saw) move their own category most: not interference
         Set<String> surprises = truth.stream().filter(t -> "surprise".equals(t.kind())).map(PairTruth::id).collect(Collectors.toSet());
         long surprisesFlagged = result.analysis().interference().stream().filter(e -> e.flagged() && surprises.contains(e.pair())).count();
