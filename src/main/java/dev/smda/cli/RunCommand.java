@@ -89,7 +89,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--steps", description = "Optimiser steps per pair, on that pair alone (default: 1).")
     Integer steps;
 
-    @Option(names = "--checkpoints", description = "Average each pair's update over this many checkpoints of a reference pass over every pair (TracInCP-style; default 1: the base model only; more than 1 needs the exact estimator and full updates).")
+    @Option(names = "--checkpoints", description = "Average each pair's update over this many checkpoints of a reference pass over every pair (TracInCP-style; default 4, 1 with --estimator gradient or --lora-rank: the base model only).")
     Integer checkpoints;
 
     @Option(names = "--lora-rank", description = "Update LoRA adapters of this rank on the block projections instead of every weight.")
@@ -169,6 +169,9 @@ final class RunCommand implements Callable<Integer> {
                 lr != null ? lr : u.learningRate(), steps != null ? steps : u.steps(), mode, loraRank != null ? loraRank : u.loraRank(),
                 loraAlpha != null ? loraAlpha : u.loraAlpha(), u.weightDecay(), checkpoints != null ? checkpoints : u.checkpoints());
         RunConfig.Estimator chosen = estimator == null ? c.estimator() : parse(RunConfig.Estimator.class, estimator, "--estimator");
+        if (checkpoints == null && (chosen == RunConfig.Estimator.GRADIENT || mode == SftConfig.Mode.LORA)) {
+            update = update.atBaseOnly(); // checkpoints are for full updates with the exact estimator
+        }
         RunConfig.Curation cur = curation == null ? c.curation() : curation ? (c.curation() != null ? c.curation() : RunConfig.paper().curation()) : null;
         return new RunConfig(c.preset(), openings != null ? openings : c.refusalOpenings(),
                 behaviour == null ? c.behaviour() : parse(Behaviour.class, behaviour, "--behaviour"),
