@@ -66,9 +66,10 @@ public record RunConfig(
     /** How the interference analysis judges a pair. */
     public enum Interference {
         /**
-         * By its predicted effect on each category's behaviour through the policy: a pair interferes
-         * when it moves categories of the other kind (harmless ones for a harmful pair, harmful ones
-         * for a harmless pair) in the direction it teaches (the default).
+         * By its predicted effect on each category's behaviour through the policy, relative to the
+         * pairs of its kind: a pair interferes when it moves categories of the other kind (harmless
+         * ones for a harmful pair, harmful ones for a harmless pair) in the direction it teaches more
+         * than it moves its own kind's (the default).
          */
         CATEGORY,
         /** By its dominant coefficient in the ΔY pathway: off target when that feature is not its category's. */
@@ -80,7 +81,7 @@ public record RunConfig(
 
         /** What a flagged pair is under this criterion, in a few words. */
         public String flaggedMeans() {
-            return this == CATEGORY ? "pushes the other kind of categories, in the direction it teaches, more than it moves its own category, above the noise floor"
+            return this == CATEGORY ? "pushes the other kind of categories, in the direction it teaches, more than it moves its own kind's (each relative to the pairs of its kind), above the noise floor"
                     : "dominant " + (this == TOTAL ? "coefficient change" : name() + " pathway change") + " off its category's intended features, above the noise floor";
         }
     }
