@@ -135,11 +135,13 @@ public final class Validation {
             Retrainer.Outcome baseOutcome = new Retrainer.Outcome(base.y(), base.x(), policy.coef(), linearized ? base.x() : null, linearized ? policy.coef() : null);
             List<ValidationResult.MethodResult> methods = new ArrayList<>();
             Map<String, double[]> perTarget = new LinkedHashMap<>();
-            Map<String, ValidationResult.Ceiling> ceilings = ceilings(targets, outcomes, baseOutcome, subsets, perTarget);
+            Map<String, double[][][]> retrained = new LinkedHashMap<>();
             Map<String, double[][]> actual = new LinkedHashMap<>();
             for (String family : targets.families()) {
-                actual.put(family, meanOverRepeats(changes(targets, family, outcomes, baseOutcome)));
+                retrained.put(family, changes(targets, family, outcomes, baseOutcome));
+                actual.put(family, meanOverRepeats(retrained.get(family)));
             }
+            Map<String, ValidationResult.Ceiling> ceilings = ceilings(retrained, actual, perTarget);
             Map<String, Reference> smda = references(scores.get(SmdaMethod.NAME), actual, subsets, scale);
             for (var e : scores.entrySet()) {
                 AttributionMethod method = method(e.getKey(), run, pairs);
@@ -373,18 +375,21 @@ public final class Validation {
         return out;
     }
 
-    private Map<String, ValidationResult.Ceiling> ceilings(Targets targets, Retrainer.Outcome[][] outcomes, Retrainer.Outcome base,
-            List<List<SftPair>> subsets, Map<String, double[]> perTarget) {
+    /**
+     * @param retrained per family, the retrainings' changes {@code [repeat][subset][target]}
+     * @param actual per family, their mean over the repeats
+     */
+    private static Map<String, ValidationResult.Ceiling> ceilings(Map<String, double[][][]> retrained, Map<String, double[][]> actual,
+            Map<String, double[]> perTarget) {
         Map<String, ValidationResult.Ceiling> out = new LinkedHashMap<>();
-        for (String family : targets.families()) {
-            double[][][] changes = changes(targets, family, outcomes, base);
-            double[] ceiling = outcomes.length > 1 ? Metrics.noiseCeiling(changes) : new double[changes[0][0].length];
-            double[] agreement = outcomes.length > 1 ? Metrics.repeatAgreement(changes) : new double[changes[0][0].length];
-            perTarget.put("ceiling." + family, ceiling);
-            double[][] actual = meanOverRepeats(changes);
-            double size = Metrics.median(java.util.Arrays.stream(actual).mapToDouble(Metrics::norm).toArray());
-            out.put(family, new ValidationResult.Ceiling(outcomes.length > 1 ? Metrics.mean(ceiling) : Double.NaN,
-                    outcomes.length > 1 ? Metrics.mean(agreement) : Double.NaN, size));
+        for (var e : retrained.entrySet()) {
+            double[][][] changes = e.getValue();
+            boolean repeated = changes.length > 1;
+            double[] ceiling = repeated ? Metrics.noiseCeiling(changes) : new double[changes[0][0].length];
+            double[] agreement = repeated ? Metrics.repeatAgreement(changes) : new double[changes[0][0].length];
+            perTarget.put("ceiling." + e.getKey(), ceiling);
+            double size = Metrics.median(java.util.Arrays.stream(actual.get(e.getKey())).mapToDouble(Metrics::norm).toArray());
+            out.put(e.getKey(), new ValidationResult.Ceiling(repeated ? Metrics.mean(ceiling) : Double.NaN, repeated ? Metrics.mean(agreement) : Double.NaN, size));
         }
         return out;
     }
