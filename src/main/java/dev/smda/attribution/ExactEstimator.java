@@ -6,7 +6,10 @@ import java.util.List;
 
 /**
  * Each pair's update applied to the base model and the probes re-measured ({@link PairEffects}); the
- * policy's change then decomposed exactly ({@link PolicyDecomposition}). The measured ΔX and Δy of
+ * policy's change then decomposed exactly ({@link PolicyDecomposition}). With checkpoints, the
+ * policy's change is taken from the effects averaged over them (what predicts fine-tuning on a set
+ * best), each category's from the effect on the base model alone (what finds interference best on
+ * the worlds it was chosen on: README, *Interference at the base*). The measured ΔX and Δy of
  * every pair are kept by a {@link RawEffects} store as they are made, so a run resumes per pair.
  */
 public final class ExactEstimator implements PairEstimator {
@@ -46,6 +49,10 @@ public final class ExactEstimator implements PairEstimator {
             PairEffect e;
             if (store.has(pair.id())) {
                 e = store.read(pair.id());
+                if (effects.checkpoints() > 1 && e.baseDx() == null) {
+                    throw new dev.smda.io.BadInputException("pair '" + pair.id() + "': its stored effect has no effect at the base model beside the "
+                            + effects.checkpoints() + " checkpoints' mean (written by an older smda); start the run afresh in a new folder");
+                }
             } else {
                 e = effects.measure(pair);
                 checkFinite(e);
@@ -57,11 +64,14 @@ public final class ExactEstimator implements PairEstimator {
         return out;
     }
 
+    /** The policy's change from the effect (averaged over the checkpoints); the categories' from the effect at the base. */
     private PairAttribution attribution(PairEffect e) {
         Decomposition d = decomposition.decompose(e.dx(), e.dy());
+        PairEffect atBase = e.atBase();
+        double[] baseDelta = atBase == e ? d.delta() : decomposition.decompose(atBase.dx(), atBase.dy()).delta();
         double meanDy = java.util.Arrays.stream(e.dy()).average().orElse(0);
         return new PairAttribution(e.pairId(), e.baseLoss(), meanDy, d.delta(), d.dxPart(), d.dyPart(), d.residual(), d.collinearity(), d.output(),
-                decomposition.categoryEffects(e.dx(), e.dy(), d.delta(), category, categories));
+                decomposition.categoryEffects(atBase.dx(), atBase.dy(), baseDelta, category, categories));
     }
 
     @Override

@@ -13,6 +13,7 @@ import dev.smda.train.SftConfig;
 import dev.smda.train.SftExample;
 import dev.smda.train.SftLoss;
 import dev.smda.train.SftTrainer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -22,7 +23,8 @@ import java.util.List;
  *
  * <p>With checkpoints (a {@link ReferenceTrajectory}), a pair's effect is its update's effect at
  * each checkpoint, averaged: what the pair does at the stages a fine-tuning run passes through,
- * not only at its start (as TracInCP averages over checkpoints).
+ * not only at its start (as TracInCP averages over checkpoints). The effect at the base is kept
+ * beside the average ({@link PairEffect#atBase}).
  */
 public final class PairEffects implements AutoCloseable {
 
@@ -89,13 +91,17 @@ public final class PairEffects implements AutoCloseable {
         try (NDArray l = SftLoss.of(lm.model(), List.of(example))) {
             loss = l.toType(DataType.FLOAT64, false).toDoubleArray()[0];
         }
-        PairEffect sum = null;
+        List<PairEffect> atCheckpoints = new ArrayList<>();
         for (int c = 0; c < checkpoints.size(); c++) {
             try (LlamaModel updated = SftTrainer.fineTune(checkpoints.get(c), List.of(example), update)) {
-                PairEffect e = PairEffect.between(pair.id(), measured.get(c), measurer.measure(updated), loss);
-                sum = sum == null ? e : sum.plus(e);
+                atCheckpoints.add(PairEffect.between(pair.id(), measured.get(c), measurer.measure(updated), loss));
             }
         }
-        return sum.scaled(1.0 / checkpoints.size());
+        return PairEffect.averaged(atCheckpoints);
+    }
+
+    /** How many checkpoints each pair's update is applied at (1: the base only). */
+    public int checkpoints() {
+        return checkpoints.size();
     }
 }

@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * {@code run.json}, {@code base.safetensors} ({@code X}: probes x policy features, raw activations in
  * policy.json's {@code feature_ids} order; {@code y}; {@code refusal_probability};
  * {@code feature_ids}), {@code policy.json}, {@code pairs/<id>.safetensors} ({@code dX}, {@code dy},
- * shaped like X and y; the exact estimator's), {@code attribution/part-NNNNN.safetensors} (a chunk of
+ * shaped like X and y, the exact estimator's, averaged over the checkpoints; with more than one,
+ * also {@code base_dX}, {@code base_dy}: at the base model alone), {@code attribution/part-NNNNN.safetensors} (a chunk of
  * pairs: matrices pairs x features {@code delta}, {@code dx_part}, {@code dy_part} and, from the exact
  * estimator, {@code residual}, {@code collinearity}, {@code output}; pairs x categories
  * {@code category_effect}; per pair {@code base_loss}, {@code mean_dy}; the metadata lists
@@ -110,12 +111,12 @@ public final class RunDirectory {
     public void writePair(PairEffect effect) throws IOException {
         int n = effect.dy().length;
         int p = n == 0 ? 0 : effect.dx()[0].length;
-        double[] flat = new double[n * p];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(effect.dx()[i], 0, flat, i * p, p);
+        SafeTensorsWriter writer = new SafeTensorsWriter().metadata("pair", effect.pairId()).metadata("base_loss", Double.toString(effect.baseLoss()))
+                .addDoubles("dX", flat(effect.dx(), p), n, p).addDoubles("dy", effect.dy(), n);
+        if (effect.baseDx() != null) {
+            writer.addDoubles("base_dX", flat(effect.baseDx(), p), n, p).addDoubles("base_dy", effect.baseDy(), n);
         }
-        new SafeTensorsWriter().metadata("pair", effect.pairId()).metadata("base_loss", Double.toString(effect.baseLoss()))
-                .addDoubles("dX", flat, n, p).addDoubles("dy", effect.dy(), n).write(pairFile(effect.pairId()));
+        writer.write(pairFile(effect.pairId()));
         checksums().record(pairFile(effect.pairId()));
     }
 
@@ -125,14 +126,24 @@ public final class RunDirectory {
             if (!pairId.equals(st.metadata().get("pair"))) {
                 throw new BadInputException(file + ": holds pair '" + st.metadata().get("pair") + "', not '" + pairId + "'");
             }
-            long[] shape = st.shape("dX");
-            double[] flat = st.doubles("dX");
-            double[][] dx = new double[(int) shape[0]][(int) shape[1]];
-            for (int i = 0; i < dx.length; i++) {
-                System.arraycopy(flat, i * dx[i].length, dx[i], 0, dx[i].length);
+            double baseLoss = Double.parseDouble(st.metadata().getOrDefault("base_loss", "NaN"));
+            if (!st.names().contains("base_dX")) {
+                return new PairEffect(pairId, pairMatrix(st, "dX"), st.doubles("dy"), baseLoss);
             }
-            return new PairEffect(pairId, dx, st.doubles("dy"), Double.parseDouble(st.metadata().getOrDefault("base_loss", "NaN")));
+            return new PairEffect(pairId, pairMatrix(st, "dX"), st.doubles("dy"), baseLoss, pairMatrix(st, "base_dX"), st.doubles("base_dy"));
         }
+    }
+
+    private static double[][] pairMatrix(SafeTensorsFile st, String name) {
+        return matrix(st, name, (int) st.shape(name)[0]);
+    }
+
+    private static double[] flat(double[][] rows, int width) {
+        double[] out = new double[rows.length * width];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(rows[i], 0, out, i * width, width);
+        }
+        return out;
     }
 
     /** Chunk {@code index}'s file. */
@@ -167,11 +178,7 @@ public final class RunDirectory {
     }
 
     private static double[] rows(List<PairAttribution> chunk, java.util.function.Function<PairAttribution, double[]> field, int width) {
-        double[] flat = new double[chunk.size() * width];
-        for (int k = 0; k < chunk.size(); k++) {
-            System.arraycopy(field.apply(chunk.get(k)), 0, flat, k * width, width);
-        }
-        return flat;
+        return flat(chunk.stream().map(field).toArray(double[][]::new), width);
     }
 
     /** A chunk's attributions, checked to hold {@code expectedPairs} in that order. */

@@ -76,17 +76,17 @@ class WorldRunTest {
         long flaggedPlanted = result.analysis().interference().stream().filter(e -> e.flagged() && planted.contains(e.pair())).count();
         System.out.printf("interference: precision = recall at %d: %.2f (base loss alone %.2f, change size alone %.2f); flagged %d, of them planted %d%n", k,
                 precision, byLoss, bySize, flagged, flaggedPlanted);
-        // measured with the defaults (ΔX linearised, 4 checkpoints, the category criterion relative to each kind): precision 0.70
-        // (base loss alone 0.20, change size alone 0.55); 14 flagged, 13 of them planted, no surprise pair. With --checkpoints 1
-        // 0.90. Other worlds: README, "Interference relative to the pairs of each kind".
-        assertTrue(precision >= 0.65, "precision at " + k + ": " + precision);
+        // measured with the defaults (ΔX linearised, 4 checkpoints, the category criterion relative to each kind on the effects at
+        // the base): precision 0.90 (base loss alone 0.20, change size alone 0.55); 20 flagged, 18 of them planted, 1 surprise pair;
+        // asserted with one pair to spare. Other worlds: README, "Interference at the base".
+        assertTrue(precision >= 0.85, "precision at " + k + ": " + precision);
         assertTrue(precision >= byLoss + 0.3 && precision >= bySize, "the decomposition adds to what loss and effect size show");
         assertTrue(flaggedPlanted >= 0.6 * k && flaggedPlanted >= flagged - 2, "flagged pairs are mostly planted: " + flaggedPlanted + " of " + flagged);
         // the on-target surprise pairs (refusals in words the model never saw) move their own category most: not interference
         Set<String> surprises = truth.stream().filter(t -> "surprise".equals(t.kind())).map(PairTruth::id).collect(Collectors.toSet());
         long surprisesFlagged = result.analysis().interference().stream().filter(e -> e.flagged() && surprises.contains(e.pair())).count();
         System.out.printf("surprise pairs flagged: %d of %d%n", surprisesFlagged, surprises.size());
-        assertTrue(surprisesFlagged <= 1, "surprise pairs flagged: " + surprisesFlagged);
+        assertTrue(surprisesFlagged <= 2, "surprise pairs flagged: " + surprisesFlagged);
     }
 
     private static long hits(List<String> ranking, Set<String> planted, int k) {
@@ -128,6 +128,40 @@ class WorldRunTest {
         JsonNode manifest = Json.read(run.resolve("run.json"));
         assertEquals(64, manifest.get("inputs").get("model").get("sha256").asText().length());
         assertTrue(manifest.get("seconds").asDouble() > 0);
+    }
+
+    @Test
+    void theCategoryEffectsAreTheUpdateAtTheBaseWhileThePolicyChangeAveragesTheCheckpoints() throws Exception {
+        Path fewPairs = dir.resolve("four.jsonl");
+        Files.write(fewPairs, Files.readAllLines(WORLD.resolve("pairs.jsonl")).subList(10, 14));
+        RunInputs in = new RunInputs(WORLD.resolve("model"), WORLD.resolve("sae"), WORLD.resolve("probes.jsonl"), fewPairs);
+        RunConfig four = Demo.config();
+        RunConfig one = four.with("demo", four.update().atBaseOnly());
+        assertEquals(4, four.update().checkpoints());
+        RunDirectory averaged = new SmdaRun(four, in, dir.resolve("four-checkpoints"), Progress.SILENT).execute(false).directory();
+        RunDirectory atBase = new SmdaRun(one, in, dir.resolve("one-checkpoint"), Progress.SILENT).execute(false).directory();
+        List<dev.smda.attribution.PairAttribution> a4 = averaged.readAttributions();
+        List<dev.smda.attribution.PairAttribution> a1 = atBase.readAttributions();
+        double deltaGap = 0;
+        for (int k = 0; k < a4.size(); k++) {
+            String id = a4.get(k).pair();
+            dev.smda.attribution.PairEffect e4 = averaged.readPair(id);
+            dev.smda.attribution.PairEffect e1 = atBase.readPair(id);
+            assertTrue(e1.baseDx() == null && e4.baseDx() != null, "only the averaged effect keeps the base's apart");
+            assertClose(e1.dy(), e4.baseDy(), id + " base dy");
+            assertClose(a1.get(k).categoryEffect(), a4.get(k).categoryEffect(), id + " category effects");
+            for (int j = 0; j < a4.get(k).delta().length; j++) {
+                deltaGap = Math.max(deltaGap, Math.abs(a4.get(k).delta()[j] - a1.get(k).delta()[j]));
+            }
+        }
+        assertTrue(deltaGap > 1e-6, "the policy's change does average over the checkpoints: largest difference " + deltaGap);
+    }
+
+    private static void assertClose(double[] expected, double[] actual, String what) {
+        double scale = java.util.Arrays.stream(expected).map(Math::abs).max().orElse(0);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], 1e-9 * scale + 1e-12, what + " [" + i + "]");
+        }
     }
 
     @Test
