@@ -81,7 +81,7 @@ public record RunConfig(
 
         /** What a flagged pair is under this criterion, in a few words. */
         public String flaggedMeans() {
-            return this == CATEGORY ? "pushes the other kind of categories, in the direction it teaches, more than it moves its own kind's (each relative to the pairs of its kind), above the noise floor"
+            return this == CATEGORY ? "pushes the other kind of categories, in the direction it teaches, more than it moves its own kind's (each relative to the pairs of its kind; its update at the base model), above the noise floor"
                     : "dominant " + (this == TOTAL ? "coefficient change" : name() + " pathway change") + " off its category's intended features, above the noise floor";
         }
     }
