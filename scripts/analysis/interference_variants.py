@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Precision of interference criteria against a generated world's planted truth, from run folders.
 
-Reads each run's attribution chunks (the per-pair category effects through the policy), its probes
+Reads each run's attribution chunks (the per-pair category effects through the policy: since
+smda's category effects are taken at the base, a four-checkpoint run written by an older smda gives
+the averaged effects' figures, a newer one the base's), its probes
 and pairs, and the pairs' truth file beside them, and prints, for every way of taking the effects
 and every score, the share of planted pairs in the top k (k = the number planted), the surprise
 pairs in the top k, and how many pairs the run's flag rule (a positive score above three times the
