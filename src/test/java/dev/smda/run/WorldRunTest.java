@@ -155,6 +155,15 @@ class WorldRunTest {
             }
         }
         assertTrue(deltaGap > 1e-6, "the policy's change does average over the checkpoints: largest difference " + deltaGap);
+
+        // a pair file without the base's effect (an older smda's) is refused when a resumed run needs it
+        dev.smda.attribution.PairEffect old = averaged.readPair(a4.getFirst().pair());
+        averaged.writePair(new dev.smda.attribution.PairEffect(old.pairId(), old.dx(), old.dy(), old.baseLoss()));
+        Files.delete(averaged.chunkFile(0));
+        Files.delete(averaged.root().resolve(RunDirectory.ANALYSIS));
+        String message = assertThrows(BadInputException.class,
+                () -> new SmdaRun(four, in, averaged.root(), Progress.SILENT).execute(true)).getMessage();
+        assertTrue(message.contains(old.pairId()) && message.contains("older smda"), message);
     }
 
     private static void assertClose(double[] expected, double[] actual, String what) {
