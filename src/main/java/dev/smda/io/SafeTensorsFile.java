@@ -157,6 +157,20 @@ public final class SafeTensorsFile implements TensorSource {
         return Tensors.toDoubles(segment(name), entry(name).dtype);
     }
 
+    /** A two-dimensional floating-point tensor's rows, as doubles. */
+    public double[][] matrix(String name) {
+        long[] shape = entry(name).shape;
+        if (shape.length != 2) {
+            throw new BadInputException(path + ": tensor '" + name + "' has shape " + java.util.Arrays.toString(shape) + ", not a matrix's");
+        }
+        double[] flat = doubles(name);
+        double[][] out = new double[(int) shape[0]][(int) shape[1]];
+        for (int i = 0; i < out.length; i++) {
+            System.arraycopy(flat, i * out[i].length, out[i], 0, out[i].length);
+        }
+        return out;
+    }
+
     /** An integer tensor's values as longs, flattened. */
     public long[] longs(String name) {
         return Tensors.toLongs(segment(name), entry(name).dtype);

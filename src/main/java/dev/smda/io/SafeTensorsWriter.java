@@ -44,6 +44,20 @@ public final class SafeTensorsWriter {
         return put(name, DType.F64, shape, b.array());
     }
 
+    /** Adds {@code rows} as a row-major F64 matrix, as wide as its first row. */
+    public SafeTensorsWriter addMatrix(String name, double[][] rows) {
+        return addMatrix(name, rows, rows.length == 0 ? 0 : rows[0].length);
+    }
+
+    /** Adds {@code rows} as a row-major [rows, cols] F64 tensor ({@code cols} given, so that a matrix of no rows keeps its width). */
+    public SafeTensorsWriter addMatrix(String name, double[][] rows, int cols) {
+        double[] flat = new double[rows.length * cols];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(rows[i], 0, flat, i * cols, cols);
+        }
+        return addDoubles(name, flat, rows.length, cols);
+    }
+
     public SafeTensorsWriter addLongs(String name, long[] values, long... shape) {
         ByteBuffer b = buffer(values.length * 8L);
         b.asLongBuffer().put(values);

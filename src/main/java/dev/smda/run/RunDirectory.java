@@ -110,11 +110,10 @@ public final class RunDirectory {
     /** Writes a pair's ΔX and Δy atomically (a crash never leaves half a file). */
     public void writePair(PairEffect effect) throws IOException {
         int n = effect.dy().length;
-        int p = n == 0 ? 0 : effect.dx()[0].length;
         SafeTensorsWriter writer = new SafeTensorsWriter().metadata("pair", effect.pairId()).metadata("base_loss", Double.toString(effect.baseLoss()))
-                .addDoubles("dX", flat(effect.dx(), p), n, p).addDoubles("dy", effect.dy(), n);
+                .addMatrix("dX", effect.dx()).addDoubles("dy", effect.dy(), n);
         if (effect.baseDx() != null) {
-            writer.addDoubles("base_dX", flat(effect.baseDx(), p), n, p).addDoubles("base_dy", effect.baseDy(), n);
+            writer.addMatrix("base_dX", effect.baseDx()).addDoubles("base_dy", effect.baseDy(), n);
         }
         writer.write(pairFile(effect.pairId()));
         checksums().record(pairFile(effect.pairId()));
@@ -128,22 +127,10 @@ public final class RunDirectory {
             }
             double baseLoss = Double.parseDouble(st.metadata().getOrDefault("base_loss", "NaN"));
             if (!st.names().contains("base_dX")) {
-                return new PairEffect(pairId, pairMatrix(st, "dX"), st.doubles("dy"), baseLoss);
+                return new PairEffect(pairId, st.matrix("dX"), st.doubles("dy"), baseLoss);
             }
-            return new PairEffect(pairId, pairMatrix(st, "dX"), st.doubles("dy"), baseLoss, pairMatrix(st, "base_dX"), st.doubles("base_dy"));
+            return new PairEffect(pairId, st.matrix("dX"), st.doubles("dy"), baseLoss, st.matrix("base_dX"), st.doubles("base_dy"));
         }
-    }
-
-    private static double[][] pairMatrix(SafeTensorsFile st, String name) {
-        return matrix(st, name, (int) st.shape(name)[0]);
-    }
-
-    private static double[] flat(double[][] rows, int width) {
-        double[] out = new double[rows.length * width];
-        for (int i = 0; i < rows.length; i++) {
-            System.arraycopy(rows[i], 0, out, i * width, width);
-        }
-        return out;
     }
 
     /** Chunk {@code index}'s file. */
@@ -163,22 +150,21 @@ public final class RunDirectory {
         SafeTensorsWriter w = new SafeTensorsWriter().metadata("pairs", Json.MAPPER.writeValueAsString(chunk.stream().map(PairAttribution::pair).toList()))
                 .metadata("features", Json.MAPPER.writeValueAsString(featureIds)).metadata("categories", Json.MAPPER.writeValueAsString(categories))
                 .metadata("estimator", estimator);
-        w.addDoubles("delta", rows(chunk, PairAttribution::delta, p), m, p).addDoubles("dx_part", rows(chunk, PairAttribution::dxPart, p), m, p)
-                .addDoubles("dy_part", rows(chunk, PairAttribution::dyPart, p), m, p)
-                .addDoubles("category_effect", rows(chunk, PairAttribution::categoryEffect, categories.size()), m, categories.size())
+        w.addMatrix("delta", rows(chunk, PairAttribution::delta), p).addMatrix("dx_part", rows(chunk, PairAttribution::dxPart), p)
+                .addMatrix("dy_part", rows(chunk, PairAttribution::dyPart), p)
+                .addMatrix("category_effect", rows(chunk, PairAttribution::categoryEffect), categories.size())
                 .addDoubles("base_loss", chunk.stream().mapToDouble(PairAttribution::baseLoss).toArray(), m)
                 .addDoubles("mean_dy", chunk.stream().mapToDouble(PairAttribution::meanDy).toArray(), m);
         if (chunk.getFirst().residual() != null) {
-            w.addDoubles("residual", rows(chunk, PairAttribution::residual, p), m, p)
-                    .addDoubles("collinearity", rows(chunk, PairAttribution::collinearity, p), m, p)
-                    .addDoubles("output", rows(chunk, PairAttribution::output, p), m, p);
+            w.addMatrix("residual", rows(chunk, PairAttribution::residual), p).addMatrix("collinearity", rows(chunk, PairAttribution::collinearity), p)
+                    .addMatrix("output", rows(chunk, PairAttribution::output), p);
         }
         w.write(chunkFile(index));
         checksums().record(chunkFile(index));
     }
 
-    private static double[] rows(List<PairAttribution> chunk, java.util.function.Function<PairAttribution, double[]> field, int width) {
-        return flat(chunk.stream().map(field).toArray(double[][]::new), width);
+    private static double[][] rows(List<PairAttribution> chunk, java.util.function.Function<PairAttribution, double[]> field) {
+        return chunk.stream().map(field).toArray(double[][]::new);
     }
 
     /** A chunk's attributions, checked to hold {@code expectedPairs} in that order. */
@@ -208,14 +194,14 @@ public final class RunDirectory {
         try (SafeTensorsFile st = SafeTensorsFile.open(file)) {
             List<String> ids = List.of(Json.MAPPER.readValue(st.metadata().get("pairs"), String[].class));
             int m = ids.size();
-            double[][] delta = matrix(st, "delta", m);
-            double[][] dx = matrix(st, "dx_part", m);
-            double[][] dy = matrix(st, "dy_part", m);
-            double[][] effect = matrix(st, "category_effect", m);
+            double[][] delta = st.matrix("delta");
+            double[][] dx = st.matrix("dx_part");
+            double[][] dy = st.matrix("dy_part");
+            double[][] effect = st.matrix("category_effect");
             boolean firstOrder = st.names().contains("residual");
-            double[][] residual = firstOrder ? matrix(st, "residual", m) : new double[m][];
-            double[][] collinearity = firstOrder ? matrix(st, "collinearity", m) : new double[m][];
-            double[][] output = firstOrder ? matrix(st, "output", m) : new double[m][];
+            double[][] residual = firstOrder ? st.matrix("residual") : new double[m][];
+            double[][] collinearity = firstOrder ? st.matrix("collinearity") : new double[m][];
+            double[][] output = firstOrder ? st.matrix("output") : new double[m][];
             double[] loss = st.doubles("base_loss");
             double[] meanDy = st.doubles("mean_dy");
             List<PairAttribution> out = new java.util.ArrayList<>();
@@ -224,16 +210,6 @@ public final class RunDirectory {
             }
             return out;
         }
-    }
-
-    private static double[][] matrix(SafeTensorsFile st, String name, int rows) {
-        double[] flat = st.doubles(name);
-        int width = rows == 0 ? 0 : flat.length / rows;
-        double[][] out = new double[rows][];
-        for (int k = 0; k < rows; k++) {
-            out[k] = java.util.Arrays.copyOfRange(flat, k * width, (k + 1) * width);
-        }
-        return out;
     }
 
     private static String hash(String id) {

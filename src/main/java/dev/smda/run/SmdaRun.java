@@ -357,13 +357,9 @@ public final class SmdaRun {
     private void writeBase(Measurement base, RidgeFit policy) throws IOException {
         int n = base.probes();
         int p = base.featureIds().length;
-        double[] flat = new double[n * p];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(base.x()[i], 0, flat, i * p, p);
-        }
         String behaviour = config.behaviour().name().toLowerCase(java.util.Locale.ROOT);
         new SafeTensorsWriter().metadata("behaviour", behaviour)
-                .addDoubles("X", flat, n, p).addDoubles("y", base.y(), n).addDoubles("refusal_probability", base.refusalProbability(), n)
+                .addMatrix("X", base.x(), p).addDoubles("y", base.y(), n).addDoubles("refusal_probability", base.refusalProbability(), n)
                 .addLongs("feature_ids", IntStream.of(base.featureIds()).asLongStream().toArray(), p).write(dir.file(RunDirectory.BASE));
         ObjectNode json = (ObjectNode) Json.MAPPER.valueToTree(policy);
         json.put("behaviour", behaviour);

@@ -37,13 +37,7 @@ record Scores(Map<String, double[][]> byFamily) {
     void write(Path file) throws IOException {
         SafeTensorsWriter w = new SafeTensorsWriter();
         for (var e : byFamily.entrySet()) {
-            double[][] v = e.getValue();
-            int cols = v.length == 0 ? 0 : v[0].length;
-            double[] flat = new double[v.length * cols];
-            for (int i = 0; i < v.length; i++) {
-                System.arraycopy(v[i], 0, flat, i * cols, cols);
-            }
-            w.addDoubles(e.getKey(), flat, v.length, cols);
+            w.addMatrix(e.getKey(), e.getValue());
         }
         w.write(file);
     }
@@ -53,13 +47,7 @@ record Scores(Map<String, double[][]> byFamily) {
         try (SafeTensorsFile st = SafeTensorsFile.open(file)) {
             for (String family : Targets.SCORED) {
                 if (st.names().contains(family)) {
-                    long[] shape = st.shape(family);
-                    double[] flat = st.doubles(family);
-                    double[][] v = new double[(int) shape[0]][(int) shape[1]];
-                    for (int i = 0; i < v.length; i++) {
-                        System.arraycopy(flat, i * v[i].length, v[i], 0, v[i].length);
-                    }
-                    m.put(family, v);
+                    m.put(family, st.matrix(family));
                 }
             }
         }

@@ -286,39 +286,20 @@ public final class Validation {
         }
         try (SafeTensorsFile st = SafeTensorsFile.open(file)) {
             boolean reencoded = st.names().contains("beta_reencoded");
-            return new Retrainer.Outcome(st.doubles("y"), matrix(st, "X"), st.doubles("beta"), reencoded ? matrix(st, "X_reencoded") : null,
+            return new Retrainer.Outcome(st.doubles("y"), st.matrix("X"), st.doubles("beta"), reencoded ? st.matrix("X_reencoded") : null,
                     reencoded ? st.doubles("beta_reencoded") : null);
         }
     }
 
     private void writeOutcome(Path file, Retrainer.Outcome o) throws IOException {
         SafeTensorsWriter w = new SafeTensorsWriter().addDoubles("y", o.y(), o.y().length).addDoubles("beta", o.beta(), o.beta().length);
-        addMatrix(w, "X", o.x());
+        w.addMatrix("X", o.x());
         if (o.betaReencoded() != null) {
             w.addDoubles("beta_reencoded", o.betaReencoded(), o.betaReencoded().length);
-            addMatrix(w, "X_reencoded", o.xReencoded());
+            w.addMatrix("X_reencoded", o.xReencoded());
         }
         w.write(file);
         checksums.record(file);
-    }
-
-    private static void addMatrix(SafeTensorsWriter w, String name, double[][] m) {
-        int cols = m.length == 0 ? 0 : m[0].length;
-        double[] flat = new double[m.length * cols];
-        for (int i = 0; i < m.length; i++) {
-            System.arraycopy(m[i], 0, flat, i * cols, cols);
-        }
-        w.addDoubles(name, flat, m.length, cols);
-    }
-
-    private static double[][] matrix(SafeTensorsFile st, String name) {
-        long[] shape = st.shape(name);
-        double[] flat = st.doubles(name);
-        double[][] m = new double[(int) shape[0]][(int) shape[1]];
-        for (int i = 0; i < m.length; i++) {
-            System.arraycopy(flat, i * m[i].length, m[i], 0, m[i].length);
-        }
-        return m;
     }
 
     private AttributionMethod method(String name, RunDirectory run, List<SftPair> pairs) throws IOException {

@@ -27,6 +27,21 @@ class SafeTensorsTest {
     Path dir;
 
     @Test
+    void aMatrixIsWrittenRowMajorAndReadBackAsRows(@TempDir Path tmp) throws Exception {
+        double[][] m = {{1.5, -2.0, 3.25}, {0.0, 4.0, -0.5}};
+        Path f = tmp.resolve("m.safetensors");
+        new SafeTensorsWriter().addMatrix("m", m).addMatrix("none", new double[0][], 3).addDoubles("v", new double[] {1, 2}, 2).write(f);
+        try (SafeTensorsFile st = SafeTensorsFile.open(f)) {
+            assertArrayEquals(new long[] {2, 3}, st.shape("m"));
+            assertArrayEquals(new double[] {1.5, -2.0, 3.25, 0.0, 4.0, -0.5}, st.doubles("m"));
+            assertArrayEquals(m, st.matrix("m"));
+            assertArrayEquals(new long[] {0, 3}, st.shape("none"), "a matrix of no rows keeps its width");
+            String message = assertThrows(dev.smda.io.BadInputException.class, () -> st.matrix("v")).getMessage();
+            assertTrue(message.contains("'v'") && message.contains("not a matrix"), message);
+        }
+    }
+
+    @Test
     void roundTripsEveryTypeWithMetadata() throws Exception {
         Path file = dir.resolve("t.safetensors");
         try (NDManager m = Torch.newManager()) {
