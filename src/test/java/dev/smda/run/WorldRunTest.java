@@ -78,15 +78,15 @@ class WorldRunTest {
                 precision, byLoss, bySize, flagged, flaggedPlanted);
         // measured with the defaults (ΔX linearised, 4 checkpoints, the category criterion relative to each kind on the effects at
         // the base): precision 0.90 (base loss alone 0.20, change size alone 0.55); 20 flagged, 18 of them planted, 1 surprise pair;
-        // asserted with one pair to spare. Other worlds: README, "Interference at the base".
+        // precision asserted with one pair to spare. Other worlds: README, "Interference at the base".
         assertTrue(precision >= 0.85, "precision at " + k + ": " + precision);
         assertTrue(precision >= byLoss + 0.3 && precision >= bySize, "the decomposition adds to what loss and effect size show");
-        assertTrue(flaggedPlanted >= 0.6 * k && flaggedPlanted >= flagged - 2, "flagged pairs are mostly planted: " + flaggedPlanted + " of " + flagged);
+        assertTrue(flaggedPlanted >= 0.8 * k && flaggedPlanted >= 0.8 * flagged, "flagged pairs are mostly planted: " + flaggedPlanted + " of " + flagged);
         // the on-target surprise pairs (refusals in words the model never saw) move their own category most: not interference
         Set<String> surprises = truth.stream().filter(t -> "surprise".equals(t.kind())).map(PairTruth::id).collect(Collectors.toSet());
         long surprisesFlagged = result.analysis().interference().stream().filter(e -> e.flagged() && surprises.contains(e.pair())).count();
         System.out.printf("surprise pairs flagged: %d of %d%n", surprisesFlagged, surprises.size());
-        assertTrue(surprisesFlagged <= 2, "surprise pairs flagged: " + surprisesFlagged);
+        assertTrue(surprisesFlagged <= 1, "surprise pairs flagged: " + surprisesFlagged);
     }
 
     private static long hits(List<String> ranking, Set<String> planted, int k) {
