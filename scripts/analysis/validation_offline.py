@@ -11,9 +11,20 @@ README reports that the validation itself does not:
                        pairs a subset holds, fitted on another validation's retrainings, e.g.
                        `smda validate RUN --out FOLDER --subsets 200 --repeats 2 --seed 7
                        --methods random --removal-sizes none --loo-pairs 0`): the additive
-                       predictor learnt from retraining alone, scored on the same subsets.
+                       predictor learnt from retraining alone, scored on the same subsets;
+  --additive-share FOLDER
+                       how much of each target's change (order noise removed) any sum of per-pair
+                       scores can capture at best, from a validation with many subsets and at least
+                       two orders (such as the datamodel's): the square root of the share of the
+                       variance that the best additive function of the subset explains, which is
+                       the highest LDS an additive attribution can reach as a share of the noise
+                       ceiling (exactly for Pearson correlations, approximately for ranks);
+  --check-additive-share
+                       checks that estimator on synthetic outcomes whose share is known.
 
   python3 scripts/analysis/validation_offline.py RUN_DIR [--validation DIR] [--mix RUN2] [--datamodel DIR]
+      [--additive-share DIR]
+  python3 scripts/analysis/validation_offline.py --check-additive-share
 """
 import argparse
 import json
@@ -60,21 +71,22 @@ class Validation:
             self.membership[s, [index[p] for p in subset]] = 1
         base_y = safetensors(os.path.join(run, "base.safetensors"))["y"]
         base_beta = np.array(json.load(open(os.path.join(run, "policy.json")))["coef"])
-        y, beta = [], []
+        repeats = 0
+        while os.path.exists(os.path.join(folder, "retrain", f"s000-r{repeats}.safetensors")):
+            repeats += 1
+        y = np.zeros((repeats, len(subsets), len(base_y)))
+        beta = np.zeros((repeats, len(subsets), len(base_beta)))
         for s in range(len(subsets)):
-            repeats = []
-            r = 0
-            while os.path.exists(os.path.join(folder, "retrain", f"s{s:03d}-r{r}.safetensors")):
-                repeats.append(safetensors(os.path.join(folder, "retrain", f"s{s:03d}-r{r}.safetensors")))
-                r += 1
-            y.append(np.mean([o["y"] for o in repeats], 0) - base_y)
-            beta.append(np.mean([o["beta"] for o in repeats], 0) - base_beta)
-        y = np.array(y)
-        self.actual = {
+            for r in range(repeats):
+                outcome = safetensors(os.path.join(folder, "retrain", f"s{s:03d}-r{r}.safetensors"))
+                y[r, s], beta[r, s] = outcome["y"] - base_y, outcome["beta"] - base_beta
+        # each family's change per order [order][subset][target]; a method is scored on the mean over orders
+        self.orders = {
             "probes": y,
-            "categories": np.stack([y[:, category == c].mean(1) for c in range(len(categories))], 1),
-            "coefficients": np.array(beta),
+            "categories": np.stack([y[:, :, category == c].mean(2) for c in range(len(categories))], 2),
+            "coefficients": beta,
         }
+        self.actual = {family: changes.mean(0) for family, changes in self.orders.items()}
 
     def lds(self, per_pair):
         """Mean over a family's targets of the Spearman correlation, across subsets, of predicted and actual change."""
@@ -101,6 +113,73 @@ class Validation:
         return out
 
 
+def linear_share(membership, orders, source=None):
+    """Per target, the variance of the best additive function of the subset and the variance of the true
+    (noise-free) change, from random subsets of a fixed size.
+
+    With x the centred membership (x_i = z_i - p), the best additive function explains
+    (n-1)/(n p(1-p)) * sum_i Cov(x_i, f)^2 (the fixed size makes the x_i sum to zero). Each squared
+    covariance is estimated without bias by a U-statistic over pairs of distinct subsets, so order
+    noise, which does not depend on the subset, drops out; the true variance is the variance of the
+    mean over R orders less the order noise over R. `source` names each row's original subset when a
+    bootstrap draw repeats some, so that no subset is paired with a copy of itself.
+    """
+    repeats, subsets, _ = orders.shape
+    n = membership.shape[1]
+    p = membership.sum(1).mean() / n
+    x = membership - p
+    mean = orders.mean(0)
+    centred = mean - mean.mean(0)
+    source = np.arange(subsets) if source is None else source
+    same = np.equal.outer(source, source)
+    gram = np.where(same, 0.0, x @ x.T)
+    squared_covariances = np.einsum("kt,kl,lt->t", centred, gram, centred) / (subsets * subsets - same.sum())
+    additive = (n - 1) / (n * p * (1 - p)) * squared_covariances
+    noise = orders.var(0, ddof=1).mean(0)
+    return additive, mean.var(0, ddof=1) - noise / repeats
+
+
+def additive_share(membership, orders, source=None):
+    """sqrt(sum of the additive variances / sum of the true variances) over a family's targets."""
+    additive, true = linear_share(membership, orders, source)
+    varying = true > 0
+    return float(np.sqrt(max(additive[varying].sum(), 0.0) / true[varying].sum()))
+
+
+def check_additive_share(seed=0):
+    """The estimator against the share a least-squares fit on 20,000 draws finds, on outcomes made of an
+    additive part, pairwise interactions and order noise."""
+    rng = np.random.default_rng(seed)
+    n, size, targets = 200, 100, 20
+
+    def draw(k):
+        z = np.zeros((k, n))
+        for row in z:
+            row[rng.choice(n, size, replace=False)] = 1
+        return z
+
+    for strength in [0.0, 0.15, 0.5]:
+        main_effects = rng.normal(size=(n, targets))
+        interactions = rng.normal(size=(n, n, targets)) * strength
+
+        def outcome(z):
+            return z @ main_effects + np.einsum("ki,ijt,kj->kt", z, interactions, z)
+
+        big = draw(20000)
+        truth = outcome(big)
+        design = np.c_[np.ones(len(big)), big[:, 1:]]
+        fitted = design @ np.linalg.lstsq(design, truth, rcond=None)[0]
+        expected = np.sqrt(fitted.var(0).sum() / truth.var(0).sum())
+        estimates = []
+        for _ in range(5):
+            z = draw(200)
+            f = outcome(z)
+            noisy = np.stack([f + rng.normal(size=f.shape) * f.std(0) * 0.7 for _ in range(2)])
+            estimates.append(additive_share(z, noisy))
+        print(f"interaction strength {strength}: share {expected:.3f} by least squares on 20000 draws,"
+              f" estimated from 200 subsets in 2 noisy orders {np.mean(estimates):.3f} +- {np.std(estimates):.3f}")
+
+
 def ridge(x, y, lam):
     xc, yc = x - x.mean(0), y - y.mean(0)
     return np.linalg.solve(xc.T @ xc + lam * np.eye(x.shape[1]), xc.T @ yc)
@@ -121,12 +200,19 @@ def cross_validated_lambda(x, y, lambdas, folds=5):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("run")
+    parser.add_argument("run", nargs="?")
     parser.add_argument("--validation", help="validation folder whose subsets are scored (default RUN/validation)")
     parser.add_argument("--mix", help="another run of the same world whose smda scores are mixed in")
     parser.add_argument("--datamodel", help="validation folder whose retrainings a datamodel is fitted on")
+    parser.add_argument("--additive-share", help="validation folder (many subsets, two orders or more) whose additive share is estimated")
+    parser.add_argument("--check-additive-share", action="store_true", help="check the additive-share estimator on synthetic outcomes")
     parser.add_argument("--samples", type=int, default=1000, help="bootstrap resamples of the paired difference (default 1000)")
     args = parser.parse_args()
+    if args.check_additive_share:
+        check_additive_share()
+        return
+    if not args.run:
+        parser.error("RUN is required")
     folder = args.validation or os.path.join(args.run, "validation")
     test = Validation(args.run, folder)
     # the run's smda scores: from the validation folder, else from the run's own validation (a
@@ -148,6 +234,17 @@ def main():
                 x, y = train.membership[:n], train.actual[family][:n]
                 weights[family] = ridge(x, y, cross_validated_lambda(x, y, lambdas))
             print(f"datamodel from {n} subsets", test.lds(weights))
+    if args.additive_share:
+        sample = Validation(args.run, args.additive_share)
+        rng = np.random.default_rng(1)
+        k = len(sample.membership)
+        for family in FAMILIES:
+            orders = sample.orders[family]
+            picks = [rng.integers(0, k, k) for _ in range(args.samples // 5)]
+            resampled = [additive_share(sample.membership[p], orders[:, p], p) for p in picks]
+            low, high = np.percentile(resampled, [2.5, 97.5])
+            print(f"{family}: the best additive attribution reaches {additive_share(sample.membership, orders):.3f}"
+                  f" [{low:.3f}, {high:.3f}] of the noise ceiling ({k} subsets, {orders.shape[0]} orders)")
 
 
 if __name__ == "__main__":
