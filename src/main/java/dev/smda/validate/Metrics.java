@@ -117,7 +117,7 @@ final class Metrics {
     }
 
     /** 95% percentile interval of a statistic over {@code samples} resamples (with replacement) of {@code k} subsets. */
-    private static double[] bootstrap(int k, int samples, long seed, java.util.function.ToDoubleFunction<int[]> statistic) {
+    static double[] bootstrap(int k, int samples, long seed, java.util.function.ToDoubleFunction<int[]> statistic) {
         Random random = new Random(seed);
         double[] values = new double[samples];
         int[] pick = new int[k];

@@ -141,7 +141,7 @@ public final class Validation {
                 retrained.put(family, changes(targets, family, outcomes, baseOutcome));
                 actual.put(family, meanOverRepeats(retrained.get(family)));
             }
-            Map<String, ValidationResult.Ceiling> ceilings = ceilings(retrained, actual, perTarget);
+            Map<String, ValidationResult.Ceiling> ceilings = ceilings(retrained, actual, membership(pairs, subsets), perTarget);
             Map<String, Reference> smda = references(scores.get(SmdaMethod.NAME), actual, subsets, scale);
             for (var e : scores.entrySet()) {
                 AttributionMethod method = method(e.getKey(), run, pairs);
@@ -359,8 +359,9 @@ public final class Validation {
     /**
      * @param retrained per family, the retrainings' changes {@code [repeat][subset][target]}
      * @param actual per family, their mean over the repeats
+     * @param membership which pairs each subset holds ({@code [subset][pair]}, 0 or 1)
      */
-    private static Map<String, ValidationResult.Ceiling> ceilings(Map<String, double[][][]> retrained, Map<String, double[][]> actual,
+    private Map<String, ValidationResult.Ceiling> ceilings(Map<String, double[][][]> retrained, Map<String, double[][]> actual, double[][] membership,
             Map<String, double[]> perTarget) {
         Map<String, ValidationResult.Ceiling> out = new LinkedHashMap<>();
         for (var e : retrained.entrySet()) {
@@ -370,7 +371,27 @@ public final class Validation {
             double[] agreement = repeated ? Metrics.repeatAgreement(changes) : new double[changes[0][0].length];
             perTarget.put("ceiling." + e.getKey(), ceiling);
             double size = Metrics.median(java.util.Arrays.stream(actual.get(e.getKey())).mapToDouble(Metrics::norm).toArray());
-            out.put(e.getKey(), new ValidationResult.Ceiling(repeated ? Metrics.mean(ceiling) : Double.NaN, repeated ? Metrics.mean(agreement) : Double.NaN, size));
+            out.put(e.getKey(), new ValidationResult.Ceiling(repeated ? Metrics.mean(ceiling) : Double.NaN, repeated ? Metrics.mean(agreement) : Double.NaN, size,
+                    repeated ? additiveBound(new AdditiveShare(membership, changes)) : null));
+        }
+        return out;
+    }
+
+    private ValidationResult.AdditiveBound additiveBound(AdditiveShare additive) {
+        double[] interval = Metrics.bootstrap(additive.subsets(), config.bootstrap(), config.seed(), additive::share);
+        return new ValidationResult.AdditiveBound(additive.share(), interval[0], interval[1]);
+    }
+
+    private static double[][] membership(List<SftPair> pairs, List<List<SftPair>> subsets) {
+        Map<String, Integer> index = new java.util.HashMap<>();
+        for (int i = 0; i < pairs.size(); i++) {
+            index.put(pairs.get(i).id(), i);
+        }
+        double[][] out = new double[subsets.size()][pairs.size()];
+        for (int s = 0; s < subsets.size(); s++) {
+            for (SftPair pair : subsets.get(s)) {
+                out[s][index.get(pair.id())] = 1;
+            }
         }
         return out;
     }

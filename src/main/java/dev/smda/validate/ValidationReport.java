@@ -20,6 +20,14 @@ public final class ValidationReport {
         for (ValidationResult.Ceiling c : r.noiseCeiling().values()) {
             sb.append(String.format(Locale.ROOT, " %24s", String.format(Locale.ROOT, "%.3f (rho1 %.3f)", c.ceiling(), c.repeatAgreement())));
         }
+        if (r.noiseCeiling().values().stream().anyMatch(c -> c.additive() != null)) {
+            sb.append(String.format(Locale.ROOT, "%n%-20s", "additive bound"));
+            for (ValidationResult.Ceiling c : r.noiseCeiling().values()) {
+                ValidationResult.AdditiveBound b = c.additive();
+                sb.append(String.format(Locale.ROOT, " %24s", b == null ? "-" : String.format(Locale.ROOT, "%.0f%% [%.0f, %.0f]", 100 * b.share(), 100 * b.low(),
+                        100 * b.high())));
+            }
+        }
         sb.append('\n');
         for (ValidationResult.MethodResult m : r.methods()) {
             sb.append(String.format(Locale.ROOT, "%-20s", m.name()));
@@ -29,6 +37,10 @@ public final class ValidationReport {
                         f.sizeRatio() == null ? "" : String.format(Locale.ROOT, " x%.2g", f.sizeRatio()))));
             }
             sb.append('\n');
+        }
+        if (r.noiseCeiling().values().stream().anyMatch(c -> c.additive() != null)) {
+            sb.append(String.format(Locale.ROOT, "%s%n", "additive bound: the share of the ceiling the best sum of per-pair scores reaches, 95% interval over subsets"
+                    + " (a narrow one needs many subsets: --subsets 200)"));
         }
         if (r.methods().stream().anyMatch(m -> m.families().values().stream().anyMatch(f -> f.fromSmda() != null))) {
             sb.append(String.format(Locale.ROOT, "%s%n", "LDS minus smda's, paired 95% bootstrap interval over subsets (above 0: ahead of smda)"));

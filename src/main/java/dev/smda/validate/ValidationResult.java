@@ -16,9 +16,13 @@ public record ValidationResult(String run, ValidationConfig settings, int subset
 
     /**
      * A family's noise ceiling (mean over targets), the single-retraining agreement ρ₁ it comes
-     * from, and the median size (Euclidean norm over targets) of a subset's actual change.
+     * from, the median size (Euclidean norm over targets) of a subset's actual change, and the
+     * highest share of the ceiling an additive attribution can reach (null when not measured).
      */
-    public record Ceiling(double ceiling, double repeatAgreement, double medianActualSize) {}
+    public record Ceiling(double ceiling, double repeatAgreement, double medianActualSize, AdditiveBound additive) {}
+
+    /** The share of the noise ceiling the best sum of per-pair scores reaches ({@link AdditiveShare}), with a 95% bootstrap interval over subsets. */
+    public record AdditiveBound(double share, double low, double high) {}
 
     /**
      * A method's LDS on a family: mean over targets, 95% bootstrap interval, share of the ceiling,

@@ -43,6 +43,7 @@ class ValidationTest {
         }
         JsonNode json = Json.read(out.resolve("validation.json"));
         assertTrue(json.get("noise_ceiling").has("probes") && json.get("methods").size() == 3, json.toString());
+        assertTrue(json.get("noise_ceiling").get("probes").get("additive").has("share"), "the additive bound: " + json.get("noise_ceiling"));
 
         // the probes' LDS, recomputed here from the retraining files and the scores file alone
         List<SftPair> pairs = DataSets.pairs(DemoRun.WORLD.resolve("pairs.jsonl"));
