@@ -20,10 +20,14 @@ README reports that the validation itself does not:
                        the highest LDS an additive attribution can reach as a share of the noise
                        ceiling (exactly for Pearson correlations, approximately for ranks);
   --check-additive-share
-                       checks that estimator on synthetic outcomes whose share is known.
+                       checks that estimator on synthetic outcomes whose share is known;
+  --pathways           which of smda's summed ΔX and Δy limits the coefficients: each subset's
+                       policy refitted (base standardisation and λ, as the validation refits) from
+                       the sums, or with one of them replaced by what the first retraining order
+                       measured, scored per coefficient against the mean of the other orders.
 
   python3 scripts/analysis/validation_offline.py RUN_DIR [--validation DIR] [--mix RUN2] [--datamodel DIR]
-      [--additive-share DIR]
+      [--additive-share DIR] [--pathways]
   python3 scripts/analysis/validation_offline.py --check-additive-share
 """
 import argparse
@@ -180,6 +184,47 @@ def check_additive_share(seed=0):
               f" estimated from 200 subsets in 2 noisy orders {np.mean(estimates):.3f} +- {np.std(estimates):.3f}")
 
 
+def pathways(run, folder):
+    """Per-coefficient LDS of refitted policies, inputs from smda's sums or the first order's measurement, against the other orders' mean β."""
+    policy = json.load(open(os.path.join(run, "policy.json")))
+    mean, scale, lam = np.array(policy["mean"]), np.array(policy["scale"]), policy["lambda"]
+    base = safetensors(os.path.join(run, "base.safetensors"))
+    x0, y0 = base["X"], base["y"]
+
+    def refit(x, y):
+        z = (x - mean) / scale
+        zc = z - z.mean(0) if policy["fit_intercept"] else z
+        yc = y - y.mean() if policy["fit_intercept"] else y
+        return np.linalg.solve(zc.T @ zc + lam * np.eye(z.shape[1]), zc.T @ yc)
+
+    beta0 = refit(x0, y0)
+    manifest = json.load(open(os.path.join(run, "run.json")))
+    ids = [p["id"] for p in jsonl(manifest["inputs"]["pairs"]["path"])]
+    effects = {p: safetensors(os.path.join(run, "pairs", p + ".safetensors")) for p in ids}
+    subsets = json.load(open(os.path.join(folder, "subsets.json")))
+    variants = {"smda's dX and dy": [], "measured dy": [], "measured dX": [], "both measured": []}
+    target, reproduced = [], 0.0
+    for s, subset in enumerate(subsets):
+        orders = []
+        while os.path.exists(os.path.join(folder, "retrain", f"s{s:03d}-r{len(orders)}.safetensors")):
+            orders.append(safetensors(os.path.join(folder, "retrain", f"s{s:03d}-r{len(orders)}.safetensors")))
+        first = orders[0]
+        dx = sum(effects[p]["dX"] for p in subset)
+        dy = sum(effects[p]["dy"] for p in subset)
+        reproduced = max(reproduced, float(np.abs(refit(first["X"], first["y"]) - first["beta"]).max()))
+        target.append(np.mean([o["beta"] for o in orders[1:]], 0) - beta0)
+        variants["smda's dX and dy"].append(refit(x0 + dx, y0 + dy) - beta0)
+        variants["measured dy"].append(refit(x0 + dx, first["y"]) - beta0)
+        variants["measured dX"].append(refit(first["X"], y0 + dy) - beta0)
+        variants["both measured"].append(first["beta"] - beta0)
+    print(f"refit reproduces the retrained beta to {reproduced:.1e}")
+    target = np.array(target)
+    for name, predicted in variants.items():
+        predicted = np.array(predicted)
+        rhos = [spearmanr(predicted[:, t], target[:, t])[0] for t in range(target.shape[1]) if np.ptp(target[:, t]) > 0]
+        print(f"coefficients refitted from {name}: LDS {np.mean(rhos):.3f} against the other orders' mean")
+
+
 def ridge(x, y, lam):
     xc, yc = x - x.mean(0), y - y.mean(0)
     return np.linalg.solve(xc.T @ xc + lam * np.eye(x.shape[1]), xc.T @ yc)
@@ -206,6 +251,7 @@ def main():
     parser.add_argument("--datamodel", help="validation folder whose retrainings a datamodel is fitted on")
     parser.add_argument("--additive-share", help="validation folder (many subsets, two orders or more) whose additive share is estimated")
     parser.add_argument("--check-additive-share", action="store_true", help="check the additive-share estimator on synthetic outcomes")
+    parser.add_argument("--pathways", action="store_true", help="refit the policy from smda's sums or one order's measured dX, dy")
     parser.add_argument("--samples", type=int, default=1000, help="bootstrap resamples of the paired difference (default 1000)")
     args = parser.parse_args()
     if args.check_additive_share:
@@ -234,6 +280,8 @@ def main():
                 x, y = train.membership[:n], train.actual[family][:n]
                 weights[family] = ridge(x, y, cross_validated_lambda(x, y, lambdas))
             print(f"datamodel from {n} subsets", test.lds(weights))
+    if args.pathways:
+        pathways(args.run, folder)
     if args.additive_share:
         sample = Validation(args.run, args.additive_share)
         rng = np.random.default_rng(1)
