@@ -136,8 +136,15 @@ final class ValidationCharts {
     static void table(StringBuilder h, ValidationResult v) {
         h.append("<table class=\"data\" id=\"lds-table\"><thead><tr><th>method</th>");
         for (Map.Entry<String, ValidationResult.Ceiling> e : v.noiseCeiling().entrySet()) {
-            h.append("<th>").append(Html.escape(e.getKey())).append(String.format(Locale.ROOT, "<br><span class=\"muted\">ceiling %.3f</span></th>",
+            ValidationResult.AdditiveBound additive = e.getValue().additive();
+            h.append("<th>").append(Html.escape(e.getKey())).append(String.format(Locale.ROOT, "<br><span class=\"muted\">ceiling %.3f</span>",
                     e.getValue().ceiling()));
+            if (additive != null) {
+                h.append(String.format(Locale.ROOT, "<br><span class=\"muted\" title=\"the share of the ceiling the best sum of per-pair scores reaches,"
+                        + " 95%% bootstrap interval over subsets\">additive bound %.0f%% [%.0f, %.0f]</span>", 100 * additive.share(), 100 * additive.low(),
+                        100 * additive.high()));
+            }
+            h.append("</th>");
         }
         h.append("</tr></thead><tbody>");
         for (ValidationResult.MethodResult m : v.methods()) {
