@@ -140,9 +140,8 @@ final class ValidationCharts {
             h.append("<th>").append(Html.escape(e.getKey())).append(String.format(Locale.ROOT, "<br><span class=\"muted\">ceiling %.3f</span>",
                     e.getValue().ceiling()));
             if (additive != null) {
-                h.append(String.format(Locale.ROOT, "<br><span class=\"muted\" title=\"the share of the ceiling the best sum of per-pair scores reaches,"
-                        + " 95%% bootstrap interval over subsets\">additive bound %.0f%% [%.0f, %.0f]</span>", 100 * additive.share(), 100 * additive.low(),
-                        100 * additive.high()));
+                h.append(String.format(Locale.ROOT, "<br><span class=\"muted\" title=\"%s\">additive bound %.0f%% [%.0f, %.0f]</span>",
+                        Html.escape(ValidationResult.AdditiveBound.MEANING), 100 * additive.share(), 100 * additive.low(), 100 * additive.high()));
             }
             h.append("</th>");
         }

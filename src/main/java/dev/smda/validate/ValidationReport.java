@@ -39,8 +39,7 @@ public final class ValidationReport {
             sb.append('\n');
         }
         if (r.noiseCeiling().values().stream().anyMatch(c -> c.additive() != null)) {
-            sb.append(String.format(Locale.ROOT, "%s%n", "additive bound: the share of the ceiling the best sum of per-pair scores reaches, 95% interval over subsets"
-                    + " (a narrow one needs many subsets: --subsets 200)"));
+            sb.append(String.format(Locale.ROOT, "additive bound: %s (a narrow one needs many subsets: --subsets 200)%n", ValidationResult.AdditiveBound.MEANING));
         }
         if (r.methods().stream().anyMatch(m -> m.families().values().stream().anyMatch(f -> f.fromSmda() != null))) {
             sb.append(String.format(Locale.ROOT, "%s%n", "LDS minus smda's, paired 95% bootstrap interval over subsets (above 0: ahead of smda)"));

@@ -22,7 +22,11 @@ public record ValidationResult(String run, ValidationConfig settings, int subset
     public record Ceiling(double ceiling, double repeatAgreement, double medianActualSize, AdditiveBound additive) {}
 
     /** The share of the noise ceiling the best sum of per-pair scores reaches ({@link AdditiveShare}), with a 95% bootstrap interval over subsets. */
-    public record AdditiveBound(double share, double low, double high) {}
+    public record AdditiveBound(double share, double low, double high) {
+
+        /** What the figure means, as reports explain it. */
+        public static final String MEANING = "the share of the ceiling the best sum of per-pair scores reaches, 95% interval over subsets";
+    }
 
     /**
      * A method's LDS on a family: mean over targets, 95% bootstrap interval, share of the ceiling,
