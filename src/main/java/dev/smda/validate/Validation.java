@@ -141,7 +141,7 @@ public final class Validation {
                 retrained.put(family, changes(targets, family, outcomes, baseOutcome));
                 actual.put(family, meanOverRepeats(retrained.get(family)));
             }
-            Map<String, ValidationResult.Ceiling> ceilings = ceilings(retrained, actual, membership(pairs, subsets), perTarget);
+            Map<String, ValidationResult.Ceiling> ceilings = ceilings(retrained, actual, membership(subsets), perTarget);
             Map<String, Reference> smda = references(scores.get(SmdaMethod.NAME), actual, subsets, scale);
             for (var e : scores.entrySet()) {
                 AttributionMethod method = method(e.getKey(), run, pairs);
@@ -382,15 +382,11 @@ public final class Validation {
         return new ValidationResult.AdditiveBound(additive.share(), interval[0], interval[1]);
     }
 
-    private static double[][] membership(List<SftPair> pairs, List<List<SftPair>> subsets) {
-        Map<String, Integer> index = new java.util.HashMap<>();
-        for (int i = 0; i < pairs.size(); i++) {
-            index.put(pairs.get(i).id(), i);
-        }
-        double[][] out = new double[subsets.size()][pairs.size()];
+    private double[][] membership(List<List<SftPair>> subsets) {
+        double[][] out = new double[subsets.size()][pairIndex.size()];
         for (int s = 0; s < subsets.size(); s++) {
             for (SftPair pair : subsets.get(s)) {
-                out[s][index.get(pair.id())] = 1;
+                out[s][pairIndex.get(pair.id())] = 1;
             }
         }
         return out;
