@@ -16,27 +16,43 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * smda validate on the demo's run, with few retrainings: it writes what it documents, its metrics
  * are reproduced from its own files by an independent computation, it resumes without recomputing,
- * and it refuses other settings on resume. (The gradient baselines are checked on a tiny model
+ * and it refuses other settings on resume; and smda's defaults reach on the shipped world what the
+ * README states, within the retrainings' noise. (The gradient baselines are checked on a tiny model
  * elsewhere; here the cheap methods keep the test short.)
  */
 class ValidationTest {
 
+    /**
+     * The first 16 subsets of the README's validation of the shipped world (the default seed), each
+     * in the first 2 of its orders: the same retrainings, so the README's figures must lie within
+     * this sample's intervals.
+     */
+    static final ValidationConfig CONFIG = ValidationConfig.of(16, 0.5, 2, 1, 1, 20261201, List.of(SmdaMethod.NAME, "loss", "random"), null,
+            List.of(3), 1, 1, "1e-8", 1000);
+
     @TempDir
-    Path dir;
+    static Path dir;
+    static Path out;
+    static ValidationResult first;
+
+    @BeforeAll
+    static void validate() throws Exception {
+        out = dir.resolve("validation");
+        first = new Validation(DemoRun.get().directory().root(), out, CONFIG, Progress.SILENT).execute(false);
+    }
 
     @Test
     void validationFilesReproduceItsMetricsAndItResumes() throws Exception {
         Path run = DemoRun.get().directory().root();
-        ValidationConfig config = ValidationConfig.of(6, 0.5, 2, 1, 1, 7, List.of(SmdaMethod.NAME, "loss", "random"), null, List.of(3), 1, 2, "1e-8", 200);
-        Path out = dir.resolve("validation");
-        ValidationResult first = new Validation(run, out, config, Progress.SILENT).execute(false);
         for (String f : List.of("validation.json", "settings.json", "metrics.safetensors", "scores/smda.safetensors", "retrain/s000-r0.safetensors",
                 "counterfactual/all-s0.safetensors")) {
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
@@ -52,13 +68,14 @@ class ValidationTest {
             baseY = base.doubles("y");
         }
         Scores smda = Scores.read(out.resolve("scores/smda.safetensors"));
-        Random random = new Random(config.seed());
+        Random random = new Random(CONFIG.seed());
         int size = (int) Math.round(0.5 * pairs.size());
         double sum = 0;
         int targets = baseY.length;
-        double[][] predicted = new double[6][targets];
-        double[][] actual = new double[6][targets];
-        for (int s = 0; s < 6; s++) {
+        int subsets = CONFIG.subsets();
+        double[][] predicted = new double[subsets][targets];
+        double[][] actual = new double[subsets][targets];
+        for (int s = 0; s < subsets; s++) {
             List<Integer> index = new ArrayList<>(java.util.stream.IntStream.range(0, pairs.size()).boxed().toList());
             java.util.Collections.shuffle(index, random);
             for (int b : index.subList(0, size)) {
@@ -96,13 +113,44 @@ class ValidationTest {
         }
 
         long before = Files.getLastModifiedTime(out.resolve("retrain/s000-r0.safetensors")).toMillis();
-        ValidationResult again = new Validation(run, out, config, Progress.SILENT).execute(true);
+        ValidationResult again = new Validation(run, out, CONFIG, Progress.SILENT).execute(true);
         assertEquals(before, Files.getLastModifiedTime(out.resolve("retrain/s000-r0.safetensors")).toMillis(), "resuming reuses the retrainings");
         assertEquals(first.methods(), again.methods());
-        assertThrows(BadInputException.class, () -> new Validation(run, out, config, Progress.SILENT).execute(false));
+        assertThrows(BadInputException.class, () -> new Validation(run, out, CONFIG, Progress.SILENT).execute(false));
         ValidationConfig other = ValidationConfig.of(7, 0.5, 2, 1, 1, 7, List.of(SmdaMethod.NAME), null, List.of(), 1, 0, "1e-8", 200);
         String message = assertThrows(BadInputException.class, () -> new Validation(run, out, other, Progress.SILENT).execute(true)).getMessage();
         assertTrue(message.contains("settings.json"), message);
+    }
+
+    /**
+     * The README's figures for smda's defaults on the shipped world ("What it measures": 32 subsets
+     * in 3 orders; LDS of probes, categories, coefficients as measured and re-encoded) lie within the
+     * 95% bootstrap intervals over this sample's subsets: the tolerance is the retrainings' noise as
+     * measured here (this sample: 0.625 [0.486, 0.708], 0.678 [0.438, 0.831], 0.348 [0.226, 0.441],
+     * 0.115 [0.036, 0.179]). A method that got worse, or better, by more than that fails; then the
+     * README's figures are out of date. smda is ahead of random scores on every family.
+     */
+    @Test
+    void smdaReachesTheFiguresTheReadmeStatesOnTheShippedWorld() {
+        Map<String, Double> readme = Map.of(Targets.PROBES, 0.607, Targets.CATEGORIES, 0.598, Targets.COEFFICIENTS, 0.360, Targets.COEFFICIENTS_REENCODED,
+                0.143);
+        Map<String, ValidationResult.FamilyScore> smda = method(SmdaMethod.NAME).families();
+        Map<String, ValidationResult.FamilyScore> random = method("random").families();
+        for (var e : readme.entrySet()) {
+            ValidationResult.FamilyScore s = smda.get(e.getKey());
+            assertTrue(s.low() <= e.getValue() && e.getValue() <= s.high(), e.getKey() + ": the README's " + e.getValue() + " outside " + s);
+            assertTrue(random.get(e.getKey()).fromSmda().high() < 0, e.getKey() + ": random scores not behind smda: " + random.get(e.getKey()));
+        }
+        // the predicted size of a subset's change within 2x of the actual on the refusal targets (README: x1.5 and x0.98; this
+        // sample x1.47 and x0.91); on the coefficients not reached (README x2.0, this sample x1.91), so not asserted
+        for (String family : List.of(Targets.PROBES, Targets.CATEGORIES)) {
+            double ratio = smda.get(family).sizeRatio();
+            assertTrue(ratio > 0.5 && ratio < 2, family + ": predicted size x" + ratio + " of the actual");
+        }
+    }
+
+    private static ValidationResult.MethodResult method(String name) {
+        return first.methods().stream().filter(m -> m.name().equals(name)).findFirst().orElseThrow();
     }
 
     private static double[] column(double[][] m, int t) {
