@@ -21,13 +21,17 @@ README reports that the validation itself does not:
                        ceiling (exactly for Pearson correlations, approximately for ranks);
   --check-additive-share
                        checks that estimator on synthetic outcomes whose share is known;
+  --by-kind            where the probes' LDS falls short: per category, and per kind of probe (harmful
+                       or not), smda's LDS beside the noise ceiling, and the LDS of the run's per-pair
+                       Δy at the base model alone and averaged over its checkpoints (runs with
+                       checkpoints keep both);
   --pathways           which of smda's summed ΔX and Δy limits the coefficients: each subset's
                        policy refitted (base standardisation and λ, as the validation refits) from
                        the sums, or with one of them replaced by what the first retraining order
                        measured, scored per coefficient against the mean of the other orders.
 
   python3 scripts/analysis/validation_offline.py RUN_DIR [--validation DIR] [--mix RUN2] [--datamodel DIR]
-      [--additive-share DIR] [--pathways]
+      [--additive-share DIR] [--pathways] [--by-kind]
   python3 scripts/analysis/validation_offline.py --check-additive-share
 """
 import argparse
@@ -225,6 +229,37 @@ def pathways(run, folder):
         print(f"coefficients refitted from {name}: LDS {np.mean(rhos):.3f} against the other orders' mean")
 
 
+def by_kind(run, test, scores):
+    """Per category and per kind of probe: smda's LDS, the noise ceiling, and the LDS of the run's Δy at the base and over its checkpoints."""
+    manifest = json.load(open(os.path.join(run, "run.json")))
+    probes = jsonl(manifest["inputs"]["probes"]["path"])
+    ids = [p["id"] for p in jsonl(manifest["inputs"]["pairs"]["path"])]
+    effects = [safetensors(os.path.join(run, "pairs", p + ".safetensors")) for p in ids]
+    variants = {"smda": scores["probes"], "dy over the checkpoints": np.array([e["dy"] for e in effects])}
+    if "base_dy" in effects[0]:
+        variants["dy at the base"] = np.array([e["base_dy"] for e in effects])
+    orders, actual = test.orders["probes"], test.actual["probes"]
+    repeats = len(orders)
+
+    def ceiling(t):
+        rho1 = np.mean([spearmanr(orders[a, :, t], orders[b, :, t])[0] for a in range(repeats) for b in range(a + 1, repeats)])
+        return np.sqrt(repeats * rho1 / (1 + (repeats - 1) * rho1)) if rho1 > 0 else np.nan
+
+    targets = [t for t in range(actual.shape[1]) if np.ptp(actual[:, t]) > 0]
+    ceilings = {t: ceiling(t) for t in targets}
+    lds = {name: {t: spearmanr((test.membership @ per_pair)[:, t], actual[:, t])[0] for t in targets} for name, per_pair in variants.items()}
+    groups = {f"{p['category']} ({'harmful' if p.get('harmful') else 'harmless'})": [] for p in probes}
+    for t in targets:
+        groups[f"{probes[t]['category']} ({'harmful' if probes[t].get('harmful') else 'harmless'})"].append(t)
+    groups["harmful probes"] = [t for t in targets if probes[t].get("harmful")]
+    groups["harmless probes"] = [t for t in targets if not probes[t].get("harmful")]
+    groups["all probes"] = targets
+    print(f"{'probes':34s} {'n':>4s} {'ceiling':>8s}" + "".join(f" {name:>24s}" for name in variants))
+    for group, members in groups.items():
+        row = f"{group:34s} {len(members):4d} {np.nanmean([ceilings[t] for t in members]):8.3f}"
+        print(row + "".join(f" {np.mean([lds[name][t] for t in members]):24.3f}" for name in variants))
+
+
 def ridge(x, y, lam):
     xc, yc = x - x.mean(0), y - y.mean(0)
     return np.linalg.solve(xc.T @ xc + lam * np.eye(x.shape[1]), xc.T @ yc)
@@ -252,6 +287,7 @@ def main():
     parser.add_argument("--additive-share", help="validation folder (many subsets, two orders or more) whose additive share is estimated")
     parser.add_argument("--check-additive-share", action="store_true", help="check the additive-share estimator on synthetic outcomes")
     parser.add_argument("--pathways", action="store_true", help="refit the policy from smda's sums or one order's measured dX, dy")
+    parser.add_argument("--by-kind", action="store_true", help="the probes' LDS per category and kind, and of the run's dy at the base and over checkpoints")
     parser.add_argument("--samples", type=int, default=1000, help="bootstrap resamples of the paired difference (default 1000)")
     args = parser.parse_args()
     if args.check_additive_share:
@@ -282,6 +318,8 @@ def main():
             print(f"datamodel from {n} subsets", test.lds(weights))
     if args.pathways:
         pathways(args.run, folder)
+    if args.by_kind:
+        by_kind(args.run, test, scores)
     if args.additive_share:
         sample = Validation(args.run, args.additive_share)
         rng = np.random.default_rng(1)
