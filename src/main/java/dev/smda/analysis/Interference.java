@@ -285,6 +285,7 @@ public final class Interference {
                     effects[k] = pending.get(k).categoryEffect();
                 }
                 double[][] relative = relativeEffects(pairHarmful, effects);
+                double[] scores = scores(pairHarmful, relative, categoryHarmful);
                 List<Entry> out = new ArrayList<>();
                 for (int k = 0; k < relative.length; k++) {
                     Pending e = pending.get(k);
@@ -298,7 +299,7 @@ public final class Interference {
                         }
                     }
                     boolean off = !intendedColumns.getOrDefault(e.category(), Set.of()).contains(e.dominant());
-                    out.add(new Entry(e.pair(), e.category(), e.harmful(), score(e.harmful(), relative[k], categoryHarmful), false, featureIds[e.dominant()],
+                    out.add(new Entry(e.pair(), e.category(), e.harmful(), scores[k], false, featureIds[e.dominant()],
                             labels.get(e.dominant()), off, e.dominantChange(), e.offTargetShare(), affected));
                 }
                 return out;
@@ -326,7 +327,11 @@ public final class Interference {
         for (int k = 0; k < pairHarmful.length; k++) {
             pairHarmful[k] = pairs.get(k).harmful();
         }
-        double[][] relative = relativeEffects(pairHarmful, categoryEffects);
+        return scores(pairHarmful, relativeEffects(pairHarmful, categoryEffects), categoryHarmful);
+    }
+
+    /** Every pair's score from its relative effects ({@link #relativeEffects}). */
+    private static double[] scores(boolean[] pairHarmful, double[][] relative, boolean[] categoryHarmful) {
         double[] out = new double[relative.length];
         for (int k = 0; k < out.length; k++) {
             out[k] = score(pairHarmful[k], relative[k], categoryHarmful);
