@@ -63,6 +63,14 @@ def jsonl(path):
     return [json.loads(line) for line in open(path) if line.strip()]
 
 
+def retrainings(folder, subset):
+    """A subset's retraining outcomes (X, y, β, ...), one per order, in order."""
+    out = []
+    while os.path.exists(path := os.path.join(folder, "retrain", f"s{subset:03d}-r{len(out)}.safetensors")):
+        out.append(safetensors(path))
+    return out
+
+
 class Validation:
     """A validation's subsets (as 0/1 rows over the run's pairs) and each family's change, mean over orders."""
 
@@ -79,14 +87,11 @@ class Validation:
             self.membership[s, [index[p] for p in subset]] = 1
         base_y = safetensors(os.path.join(run, "base.safetensors"))["y"]
         base_beta = np.array(json.load(open(os.path.join(run, "policy.json")))["coef"])
-        repeats = 0
-        while os.path.exists(os.path.join(folder, "retrain", f"s000-r{repeats}.safetensors")):
-            repeats += 1
+        repeats = len(retrainings(folder, 0))
         y = np.zeros((repeats, len(subsets), len(base_y)))
         beta = np.zeros((repeats, len(subsets), len(base_beta)))
         for s in range(len(subsets)):
-            for r in range(repeats):
-                outcome = safetensors(os.path.join(folder, "retrain", f"s{s:03d}-r{r}.safetensors"))
+            for r, outcome in enumerate(retrainings(folder, s)):
                 y[r, s], beta[r, s] = outcome["y"] - base_y, outcome["beta"] - base_beta
         # each family's change per order [order][subset][target]; a method is scored on the mean over orders
         self.orders = {
@@ -209,9 +214,7 @@ def pathways(run, folder):
     variants = {"smda's dX and dy": [], "measured dy": [], "measured dX": [], "both measured": []}
     target, reproduced = [], 0.0
     for s, subset in enumerate(subsets):
-        orders = []
-        while os.path.exists(os.path.join(folder, "retrain", f"s{s:03d}-r{len(orders)}.safetensors")):
-            orders.append(safetensors(os.path.join(folder, "retrain", f"s{s:03d}-r{len(orders)}.safetensors")))
+        orders = retrainings(folder, s)
         first = orders[0]
         dx = sum(effects[p]["dX"] for p in subset)
         dy = sum(effects[p]["dy"] for p in subset)
