@@ -98,7 +98,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--lora-alpha", description = "LoRA alpha (scale alpha/rank; default 16).")
     Double loraAlpha;
 
-    @Option(names = "--feature-change", description = "exact (re-encode after the update; default) or linearized (through the ReLU at the base activations; paper).")
+    @Option(names = "--feature-change", description = "linearized (through the encoder with its active set at the base fixed, as a ReLU's gate; default and paper) or exact (re-encode after the update).")
     String featureChange;
 
     @Option(names = "--intended-threshold", description = "A category's intended features: standardised mean difference of its probes from the rest above this (default: 0.5).")

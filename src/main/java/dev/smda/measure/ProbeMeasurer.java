@@ -123,10 +123,17 @@ public final class ProbeMeasurer {
      * one the SAE's own encoder gives (what measuring without the frozen gates would give).
      */
     public Measurement[] measureFrozenAndReencoded(LlamaModel model) {
-        if (!isFrozen() || sae == null) {
-            throw new IllegalStateException("only a frozen measurer has a re-encoded counterpart");
+        requireFrozen("a re-encoded counterpart");
+        if (sae == null) {
+            throw new IllegalStateException("a re-encoded counterpart needs an SAE");
         }
         return measure(model, false, true);
+    }
+
+    private void requireFrozen(String use) {
+        if (frozen == null) {
+            throw new IllegalStateException(use + " needs the gates frozen at a base measurement (frozenAt)");
+        }
     }
 
     private Measurement[] measure(LlamaModel model, boolean withGates, boolean reencoded) {
@@ -171,8 +178,8 @@ public final class ProbeMeasurer {
      * interact, so each value's gradient is that probe's alone.
      */
     public NDArray perProbe(LlamaModel model, int start, int end, Hooks hooks, double[] cY, double[][] cX) {
-        if (cX != null && frozen == null) {
-            throw new IllegalStateException("a functional of the features needs the gates frozen at a base measurement");
+        if (cX != null) {
+            requireFrozen("a functional of the features");
         }
         return Scoped.compute(() -> {
             Batch batch = batch(start(model, range(start, end), cY != null, hooks), frozen);
@@ -199,9 +206,7 @@ public final class ProbeMeasurer {
      * weights' uses to {@code hooks}' taps.
      */
     public NDArray features(LlamaModel model, int start, int end, Hooks hooks) {
-        if (frozen == null) {
-            throw new IllegalStateException("the features' gradients need the gates frozen at a base measurement");
-        }
+        requireFrozen("the features' gradients");
         return Scoped.compute(() -> Tensors.cast(batch(start(model, range(start, end), false, hooks), frozen).features, DataType.FLOAT64));
     }
 
