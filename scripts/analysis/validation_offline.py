@@ -1,8 +1,8 @@
 """Recomputes `smda validate`'s linear datamodeling scores from its files, outside smda.
 
 Reads a run directory and a validation folder (retrain/, subsets.json, scores/) with numpy and
-scipy only, so its figures are an independent check of smda's, and answers two questions the
-README reports that the validation itself does not:
+scipy only, so its figures are an independent check of smda's, and answers questions the README
+reports that the validation itself does not:
 
   --mix OTHER_RUN      the LDS of a weighted sum of this run's and another run's smda scores
                        (for instance one checkpoint and four), at weights 0, 0.25, ..., 1, and
@@ -28,10 +28,16 @@ README reports that the validation itself does not:
   --pathways           which of smda's summed ΔX and Δy limits the coefficients: each subset's
                        policy refitted (base standardisation and λ, as the validation refits) from
                        the sums, or with one of them replaced by what the first retraining order
-                       measured, scored per coefficient against the mean of the other orders.
+                       measured, scored per coefficient against the mean of the other orders;
+  --dy-sources         smda's scores rebuilt from the run's per-pair files with each pair's Δy (and ΔX)
+                       taken from its checkpoints (the run's own; checked against the score file), from
+                       the base model alone, or per kind of probe (the base's on harmful probes, the
+                       checkpoints' on harmless ones), Δβ refitted per pair: LDS, share of the noise
+                       ceiling, predicted size, and the difference from the run's own scores with a
+                       paired bootstrap interval.
 
   python3 scripts/analysis/validation_offline.py RUN_DIR [--validation DIR] [--mix RUN2] [--datamodel DIR]
-      [--additive-share DIR] [--pathways] [--by-kind]
+      [--additive-share DIR] [--pathways] [--by-kind] [--dy-sources]
   python3 scripts/analysis/validation_offline.py --check-additive-share
 """
 import argparse
@@ -40,7 +46,7 @@ import os
 import struct
 
 import numpy as np
-from scipy.stats import spearmanr
+from scipy.stats import rankdata, spearmanr
 
 DTYPES = {"F64": np.float64, "F32": np.float32, "I64": np.int64, "I32": np.int32}
 FAMILIES = ["probes", "categories", "coefficients"]
@@ -71,6 +77,13 @@ def retrainings(folder, subset):
     return out
 
 
+def column_spearman(a, b):
+    """Per column, the Spearman correlation of a and b (average ranks for ties, as scipy's spearmanr)."""
+    ra, rb = rankdata(a, axis=0), rankdata(b, axis=0)
+    ra, rb = ra - ra.mean(0), rb - rb.mean(0)
+    return (ra * rb).sum(0) / np.sqrt((ra * ra).sum(0) * (rb * rb).sum(0))
+
+
 class Validation:
     """A validation's subsets (as 0/1 rows over the run's pairs) and each family's change, mean over orders."""
 
@@ -79,7 +92,7 @@ class Validation:
         pairs = [p["id"] for p in jsonl(manifest["inputs"]["pairs"]["path"])]
         probes = jsonl(manifest["inputs"]["probes"]["path"])
         categories = list(dict.fromkeys(p["category"] for p in probes))
-        category = np.array([categories.index(p["category"]) for p in probes])
+        self.category = category = np.array([categories.index(p["category"]) for p in probes])
         index = {p: i for i, p in enumerate(pairs)}
         subsets = json.load(open(os.path.join(folder, "subsets.json")))
         self.membership = np.zeros((len(subsets), len(pairs)))
@@ -96,10 +109,30 @@ class Validation:
         # each family's change per order [order][subset][target]; a method is scored on the mean over orders
         self.orders = {
             "probes": y,
-            "categories": np.stack([y[:, :, category == c].mean(2) for c in range(len(categories))], 2),
+            "categories": self.category_means(y),
             "coefficients": beta,
         }
         self.actual = {family: changes.mean(0) for family, changes in self.orders.items()}
+
+    def category_means(self, per_probe):
+        """Per category, the mean over its probes of a per-probe vector (or of each row of a matrix)."""
+        return np.stack([per_probe[..., self.category == c].mean(-1) for c in range(self.category.max() + 1)], -1)
+
+    def ceilings(self, family):
+        """Per target, the noise ceiling as smda computes it: the Spearman-Brown step-up of the mean correlation of two orders."""
+        orders = self.orders[family]
+        repeats = len(orders)
+        out = []
+        for t in range(orders.shape[2]):
+            rhos = [spearmanr(orders[a, :, t], orders[b, :, t])[0] for a in range(repeats) for b in range(a + 1, repeats)]
+            rho1 = np.nanmean(rhos) if not np.all(np.isnan(rhos)) else np.nan
+            out.append(np.nan if np.isnan(rho1) else 0.0 if rho1 <= 0 else np.sqrt(repeats * rho1 / (1 + (repeats - 1) * rho1)))
+        return np.array(out)
+
+    def size(self, per_pair):
+        """Per family, the median over subsets of the predicted change's norm over the actual's (x1 is right)."""
+        return {family: round(float(np.median(np.linalg.norm(self.membership @ per_pair[family], axis=1)
+                                              / np.linalg.norm(self.actual[family], axis=1))), 2) for family in FAMILIES}
 
     def lds(self, per_pair):
         """Mean over a family's targets of the Spearman correlation, across subsets, of predicted and actual change."""
@@ -108,9 +141,8 @@ class Validation:
 
     def family_lds(self, per_pair, family, pick):
         predicted, actual = (self.membership @ per_pair)[pick], self.actual[family][pick]
-        rhos = [spearmanr(predicted[:, t], actual[:, t])[0] for t in range(actual.shape[1])
-                if np.ptp(predicted[:, t]) > 0 and np.ptp(actual[:, t]) > 0]
-        return float(np.mean(rhos))
+        varying = (np.ptp(predicted, 0) > 0) & (np.ptp(actual, 0) > 0)
+        return float(np.mean(column_spearman(predicted[:, varying], actual[:, varying])))
 
     def paired_difference(self, a, b, samples=1000, seed=1):
         """Per family, LDS of a minus LDS of b, with a 95% interval from resampling the subsets for both at once."""
@@ -193,23 +225,40 @@ def check_additive_share(seed=0):
               f" estimated from 200 subsets in 2 noisy orders {np.mean(estimates):.3f} +- {np.std(estimates):.3f}")
 
 
-def pathways(run, folder):
-    """Per-coefficient LDS of refitted policies, inputs from smda's sums or the first order's measurement, against the other orders' mean β."""
-    policy = json.load(open(os.path.join(run, "policy.json")))
-    mean, scale, lam = np.array(policy["mean"]), np.array(policy["scale"]), policy["lambda"]
-    base = safetensors(os.path.join(run, "base.safetensors"))
-    x0, y0 = base["X"], base["y"]
+class Policy:
+    """The run's policy refitted as the validation refits it: the base's standardisation and λ kept."""
 
-    def refit(x, y):
-        z = (x - mean) / scale
-        zc = z - z.mean(0) if policy["fit_intercept"] else z
-        yc = y - y.mean() if policy["fit_intercept"] else y
-        return np.linalg.solve(zc.T @ zc + lam * np.eye(z.shape[1]), zc.T @ yc)
+    def __init__(self, run):
+        policy = json.load(open(os.path.join(run, "policy.json")))
+        self.mean, self.scale, self.lam = np.array(policy["mean"]), np.array(policy["scale"]), policy["lambda"]
+        self.intercept = policy["fit_intercept"]
+        base = safetensors(os.path.join(run, "base.safetensors"))
+        self.x0, self.y0 = base["X"], base["y"]
+        self.beta0 = self.refit(self.x0, self.y0)
 
-    beta0 = refit(x0, y0)
+    def refit(self, x, y):
+        z = (x - self.mean) / self.scale
+        zc = z - z.mean(0) if self.intercept else z
+        yc = y - y.mean() if self.intercept else y
+        return np.linalg.solve(zc.T @ zc + self.lam * np.eye(z.shape[1]), zc.T @ yc)
+
+    def change(self, dx, dy):
+        """Δβ of the policy refitted on the base's probes moved by dx and dy."""
+        return self.refit(self.x0 + dx, self.y0 + dy) - self.beta0
+
+
+def pair_effects(run):
+    """The run's per-pair files (dX, dy, and with checkpoints base_dX, base_dy), in the order of its pairs."""
     manifest = json.load(open(os.path.join(run, "run.json")))
     ids = [p["id"] for p in jsonl(manifest["inputs"]["pairs"]["path"])]
-    effects = {p: safetensors(os.path.join(run, "pairs", p + ".safetensors")) for p in ids}
+    return {p: safetensors(os.path.join(run, "pairs", p + ".safetensors")) for p in ids}
+
+
+def pathways(run, folder):
+    """Per-coefficient LDS of refitted policies, inputs from smda's sums or the first order's measurement, against the other orders' mean β."""
+    policy = Policy(run)
+    refit, x0, y0, beta0 = policy.refit, policy.x0, policy.y0, policy.beta0
+    effects = pair_effects(run)
     subsets = json.load(open(os.path.join(folder, "subsets.json")))
     variants = {"smda's dX and dy": [], "measured dy": [], "measured dX": [], "both measured": []}
     target, reproduced = [], 0.0
@@ -220,7 +269,7 @@ def pathways(run, folder):
         dy = sum(effects[p]["dy"] for p in subset)
         reproduced = max(reproduced, float(np.abs(refit(first["X"], first["y"]) - first["beta"]).max()))
         target.append(np.mean([o["beta"] for o in orders[1:]], 0) - beta0)
-        variants["smda's dX and dy"].append(refit(x0 + dx, y0 + dy) - beta0)
+        variants["smda's dX and dy"].append(policy.change(dx, dy))
         variants["measured dy"].append(refit(x0 + dx, first["y"]) - beta0)
         variants["measured dX"].append(refit(first["X"], y0 + dy) - beta0)
         variants["both measured"].append(first["beta"] - beta0)
@@ -236,20 +285,13 @@ def by_kind(run, test, scores):
     """Per category and per kind of probe: smda's LDS, the noise ceiling, and the LDS of the run's Δy at the base and over its checkpoints."""
     manifest = json.load(open(os.path.join(run, "run.json")))
     probes = jsonl(manifest["inputs"]["probes"]["path"])
-    ids = [p["id"] for p in jsonl(manifest["inputs"]["pairs"]["path"])]
-    effects = [safetensors(os.path.join(run, "pairs", p + ".safetensors")) for p in ids]
+    effects = list(pair_effects(run).values())
     variants = {"smda": scores["probes"], "dy over the checkpoints": np.array([e["dy"] for e in effects])}
     if "base_dy" in effects[0]:
         variants["dy at the base"] = np.array([e["base_dy"] for e in effects])
-    orders, actual = test.orders["probes"], test.actual["probes"]
-    repeats = len(orders)
-
-    def ceiling(t):
-        rho1 = np.mean([spearmanr(orders[a, :, t], orders[b, :, t])[0] for a in range(repeats) for b in range(a + 1, repeats)])
-        return np.sqrt(repeats * rho1 / (1 + (repeats - 1) * rho1)) if rho1 > 0 else np.nan
-
+    actual = test.actual["probes"]
     targets = [t for t in range(actual.shape[1]) if np.ptp(actual[:, t]) > 0]
-    ceilings = {t: ceiling(t) for t in targets}
+    ceilings = test.ceilings("probes")
     lds = {name: {t: spearmanr((test.membership @ per_pair)[:, t], actual[:, t])[0] for t in targets} for name, per_pair in variants.items()}
     groups = {f"{p['category']} ({'harmful' if p.get('harmful') else 'harmless'})": [] for p in probes}
     for t in targets:
@@ -261,6 +303,34 @@ def by_kind(run, test, scores):
     for group, members in groups.items():
         row = f"{group:34s} {len(members):4d} {np.nanmean([ceilings[t] for t in members]):8.3f}"
         print(row + "".join(f" {np.mean([lds[name][t] for t in members]):24.3f}" for name in variants))
+
+
+def dy_sources(run, test, scores, samples):
+    """smda's three families rebuilt with each pair's Δy and ΔX from its checkpoints, the base alone, or per kind of probe."""
+    manifest = json.load(open(os.path.join(run, "run.json")))
+    harmful = np.array([bool(p.get("harmful")) for p in jsonl(manifest["inputs"]["probes"]["path"])])
+    effects = list(pair_effects(run).values())
+    if "base_dy" not in effects[0]:
+        raise SystemExit(f"{run}: was run with one checkpoint; its pairs hold no effect at the base apart from the checkpoints'")
+    rows = harmful[:, None]
+    sources = {
+        "checkpoints (the run's)": [(e["dX"], e["dy"]) for e in effects],
+        "the base alone": [(e["base_dX"], e["base_dy"]) for e in effects],
+        "per kind: dy": [(e["dX"], np.where(harmful, e["base_dy"], e["dy"])) for e in effects],
+        "per kind: dX and dy": [(np.where(rows, e["base_dX"], e["dX"]), np.where(harmful, e["base_dy"], e["dy"])) for e in effects],
+    }
+    policy = Policy(run)
+    ceilings = {family: float(np.nanmean(test.ceilings(family))) for family in FAMILIES}
+    print("noise ceiling", {family: round(c, 3) for family, c in ceilings.items()})
+    for name, per_pair in sources.items():
+        dy = np.array([d for _, d in per_pair])
+        rebuilt = {"probes": dy, "categories": test.category_means(dy), "coefficients": np.array([policy.change(dx, d) for dx, d in per_pair])}
+        if name.startswith("checkpoints"):
+            print("  rebuilt from the pair files, largest difference from the score file:",
+                  {family: float(f"{np.abs(rebuilt[family] - scores[family]).max():.1e}") for family in FAMILIES})
+        lds = test.lds(rebuilt)
+        print(f"{name}: LDS {lds}, of the ceiling {({f: round(lds[f] / ceilings[f], 2) for f in FAMILIES})}, size {test.size(rebuilt)}")
+        print(f"  minus the run's own, paired 95% interval {test.paired_difference(rebuilt, scores, samples=samples)}")
 
 
 def ridge(x, y, lam):
@@ -291,6 +361,7 @@ def main():
     parser.add_argument("--check-additive-share", action="store_true", help="check the additive-share estimator on synthetic outcomes")
     parser.add_argument("--pathways", action="store_true", help="refit the policy from smda's sums or one order's measured dX, dy")
     parser.add_argument("--by-kind", action="store_true", help="the probes' LDS per category and kind, and of the run's dy at the base and over checkpoints")
+    parser.add_argument("--dy-sources", action="store_true", help="smda's scores rebuilt with each pair's dy from its checkpoints, the base alone, or per kind of probe")
     parser.add_argument("--samples", type=int, default=1000, help="bootstrap resamples of the paired difference (default 1000)")
     args = parser.parse_args()
     if args.check_additive_share:
@@ -323,6 +394,8 @@ def main():
         pathways(args.run, folder)
     if args.by_kind:
         by_kind(args.run, test, scores)
+    if args.dy_sources:
+        dy_sources(args.run, test, scores, args.samples)
     if args.additive_share:
         sample = Validation(args.run, args.additive_share)
         rng = np.random.default_rng(1)
