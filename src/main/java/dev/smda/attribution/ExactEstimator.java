@@ -29,12 +29,16 @@ public final class ExactEstimator implements PairEstimator {
     private final int categories;
     private final RawEffects store;
     private final Runnable afterPair;
+    private final boolean[] dyAtBase;
 
     /**
      * @param category each probe's category index; @param afterPair called after each newly measured pair
+     * @param dyAtBase the probes whose Δy the policy's change takes at the base rather than the checkpoints' mean (null: none)
      */
-    public ExactEstimator(PairEffects effects, PolicyDecomposition decomposition, int[] category, int categories, RawEffects store, Runnable afterPair) {
+    public ExactEstimator(PairEffects effects, PolicyDecomposition decomposition, int[] category, int categories, RawEffects store, Runnable afterPair,
+            boolean[] dyAtBase) {
         this.effects = effects;
+        this.dyAtBase = dyAtBase == null ? null : dyAtBase.clone();
         this.decomposition = decomposition;
         this.category = category.clone();
         this.categories = categories;
@@ -64,12 +68,13 @@ public final class ExactEstimator implements PairEstimator {
         return out;
     }
 
-    /** The policy's change from the effect (averaged over the checkpoints); the categories' from the effect at the base. */
+    /** The policy's change from the effect (averaged over the checkpoints, Δy at the base where asked); the categories' from the effect at the base. */
     private PairAttribution attribution(PairEffect e) {
-        Decomposition d = decomposition.decompose(e.dx(), e.dy());
+        PairEffect forPolicy = e.withDyAtBase(dyAtBase);
+        Decomposition d = decomposition.decompose(forPolicy.dx(), forPolicy.dy());
         PairEffect atBase = e.atBase();
         double[] baseDelta = atBase == e ? d.delta() : decomposition.decompose(atBase.dx(), atBase.dy()).delta();
-        double meanDy = java.util.Arrays.stream(e.dy()).average().orElse(0);
+        double meanDy = java.util.Arrays.stream(forPolicy.dy()).average().orElse(0);
         return new PairAttribution(e.pairId(), e.baseLoss(), meanDy, d.delta(), d.dxPart(), d.dyPart(), d.residual(), d.collinearity(), d.output(),
                 decomposition.categoryEffects(atBase.dx(), atBase.dy(), baseDelta, category, categories));
     }

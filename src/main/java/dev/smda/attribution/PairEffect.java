@@ -21,6 +21,20 @@ public record PairEffect(String pairId, double[][] dx, double[] dy, double baseL
         return baseDx == null ? this : new PairEffect(pairId, baseDx, baseDy, baseLoss);
     }
 
+    /** This effect with the base model's Δy on the probes marked in {@code atBase} (null, or no effect at the base kept: this effect). */
+    public PairEffect withDyAtBase(boolean[] atBase) {
+        if (atBase == null || baseDy == null) {
+            return this;
+        }
+        double[] y = dy.clone();
+        for (int i = 0; i < y.length; i++) {
+            if (atBase[i]) {
+                y[i] = baseDy[i];
+            }
+        }
+        return new PairEffect(pairId, dx, y, baseLoss, baseDx, baseDy);
+    }
+
     /** The mean of the effects of one pair's update at several checkpoints, the base first. */
     static PairEffect averaged(List<PairEffect> atCheckpoints) {
         PairEffect base = atCheckpoints.getFirst();

@@ -101,6 +101,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--feature-change", description = "linearized (through the encoder with its active set at the base fixed, as a ReLU's gate; default and paper) or exact (re-encode after the update).")
     String featureChange;
 
+    @Option(names = "--dy-source", description = "With checkpoints, each probe's Δy for the policy's change: checkpoints (their mean; default) or per-kind (the base model's on harmful probes, the checkpoints' on harmless ones).")
+    String dySource;
+
     @Option(names = "--intended-threshold", description = "A category's intended features: standardised mean difference of its probes from the rest above this (default: 0.5).")
     Double intendedThreshold;
 
@@ -186,7 +189,8 @@ final class RunCommand implements Callable<Integer> {
                 interference == null ? c.interference() : parse(RunConfig.Interference.class, interference, "--interference"),
                 bootstrap != null ? bootstrap : c.bootstrapSamples(),
                 seed != null ? seed : c.seed(), batchSize != null ? batchSize : c.batchSize(), cur, dtype != null ? dtype : c.dtype(),
-                chatDate != null ? chatDate : c.chatDate(), maxLength != null ? maxLength : c.maxLength());
+                chatDate != null ? chatDate : c.chatDate(), maxLength != null ? maxLength : c.maxLength(),
+                dySource == null ? c.dySource() : parse(RunConfig.DySource.class, dySource, "--dy-source"));
     }
 
     /** An enum constant from its command-line spelling (log-odds for LOG_ODDS). */

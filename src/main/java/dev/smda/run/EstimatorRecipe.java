@@ -71,7 +71,8 @@ public record EstimatorRecipe(RunConfig config, RunInputs inputs, List<Probe> pr
         } else {
             effects = new PairEffects(lm, measurer, base, update, config.maxLength());
         }
-        return new ExactEstimator(effects, new PolicyDecomposition(policy, base.x(), base.y()), category, categories, store, () -> {});
+        return new ExactEstimator(effects, new PolicyDecomposition(policy, base.x(), base.y()), category, categories, store, () -> {},
+                config.dyAtBase(probes));
     }
 
     /** Every pair as the reference fine-tuning pass sees it. */

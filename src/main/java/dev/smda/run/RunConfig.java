@@ -1,5 +1,6 @@
 package dev.smda.run;
 
+import dev.smda.data.Probe;
 import dev.smda.measure.Behaviour;
 import dev.smda.measure.FeatureEncoding;
 import dev.smda.measure.Pooling;
@@ -37,7 +38,13 @@ public record RunConfig(
         Curation curation,
         String dtype,
         String chatDate,
-        Integer maxLength) {
+        Integer maxLength,
+        DySource dySource) {
+
+    /** A run.json written before {@code dySource} existed reads as the checkpoints' Δy it used. */
+    public RunConfig {
+        dySource = dySource == null ? DySource.CHECKPOINTS : dySource;
+    }
 
     /** Which SAE features the policy uses. */
     public enum Selection {
@@ -53,6 +60,17 @@ public record RunConfig(
         EXACT,
         /** The paper's: ΔX through the ReLU linearised at the base activations, 1[h W + b > 0] ⊙ (Δh W). */
         LINEARIZED
+    }
+
+    /** With checkpoints, which of a pair's measured Δy the policy's change and the validation's probe scores use. */
+    public enum DySource {
+        /** Every probe's Δy averaged over the checkpoints (the default). */
+        CHECKPOINTS,
+        /**
+         * The update's Δy at the base model alone on harmful probes, the checkpoints' mean on harmless
+         * ones (README, *Where the probes' shortfall lies*); ΔX stays the checkpoints' mean.
+         */
+        PER_KIND
     }
 
     /** How each pair's effect is estimated. */
@@ -134,7 +152,7 @@ public record RunConfig(
         return new RunConfig("smda", RefusalOpenings.DEFAULT, Behaviour.LOG_ODDS, Pooling.LAST, FeatureEncoding.SAE, Selection.ACTIVE, 0.02, 0,
                 true, true, null, RidgeOptions.Criterion.LOO,
                 new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0, 4), FeatureChange.LINEARIZED, Estimator.EXACT, 0, 0.5, Interference.CATEGORY,
-                1000, 20261123L, 16, null, "float32", null, null);
+                1000, 20261123L, 16, null, "float32", null, null, DySource.CHECKPOINTS);
     }
 
     /**
@@ -148,14 +166,14 @@ public record RunConfig(
         return new RunConfig("paper", RefusalOpenings.PAPER, Behaviour.LOG_PROBABILITY, Pooling.EOT, FeatureEncoding.DENSE_RELU, Selection.CONTRAST, 0.1, 0,
                 false, false, 5.0, RidgeOptions.Criterion.LOO,
                 new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0, 1), FeatureChange.LINEARIZED, Estimator.EXACT, 0, 0.5, Interference.DY,
-                1000, 42L, 16, new Curation(3, 2e-5, 16, 1.0), "float32", null, null);
+                1000, 42L, 16, new Curation(3, 2e-5, 16, 1.0), "float32", null, null, DySource.CHECKPOINTS);
     }
 
     /** These settings under another preset name with another per-pair update. */
     public RunConfig with(String presetName, Update other) {
         return new RunConfig(presetName, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, maxFeatures, fitIntercept, standardize,
                 lambda, lambdaCriterion, other, featureChange, estimator, projection, intendedThreshold, interference, bootstrapSamples, seed, batchSize,
-                curation, dtype, chatDate, maxLength);
+                curation, dtype, chatDate, maxLength, dySource);
     }
 
     /** These settings with another feature change, estimator and projection. */
@@ -163,21 +181,21 @@ public record RunConfig(
         Update u = other == Estimator.GRADIENT ? update.atBaseOnly() : update;
         return new RunConfig(preset, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, maxFeatures, fitIntercept, standardize,
                 lambda, lambdaCriterion, u, change, other, sketch, intendedThreshold, interference, bootstrapSamples, seed, batchSize, curation, dtype,
-                chatDate, maxLength);
+                chatDate, maxLength, dySource);
     }
 
     /** These settings with the policy capped at {@code features} features (0: no cap). */
     public RunConfig withMaxFeatures(int features) {
         return new RunConfig(preset, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, features, fitIntercept, standardize,
                 lambda, lambdaCriterion, update, featureChange, estimator, projection, intendedThreshold, interference, bootstrapSamples, seed, batchSize,
-                curation, dtype, chatDate, maxLength);
+                curation, dtype, chatDate, maxLength, dySource);
     }
 
     /** These settings with responses cut so that each pair is at most {@code tokens} long (null: none). */
     public RunConfig withMaxLength(Integer tokens) {
         return new RunConfig(preset, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, maxFeatures, fitIntercept, standardize,
                 lambda, lambdaCriterion, update, featureChange, estimator, projection, intendedThreshold, interference, bootstrapSamples, seed, batchSize,
-                curation, dtype, chatDate, tokens);
+                curation, dtype, chatDate, tokens, dySource);
     }
 
     /** Checks every setting's range; a bad one fails with one line naming its option. */
@@ -203,6 +221,8 @@ public record RunConfig(
                 "--projection needs --optimizer sgd: AdamW's update is not linear in the gradient, so it cannot be sketched");
         require(estimator != Estimator.GRADIENT || update.checkpoints() == 1, "--checkpoints is for the exact estimator");
         require(update.checkpoints() == 1 || update.mode() == SftConfig.Mode.FULL, "--checkpoints needs full updates (not --lora-rank)");
+        require(dySource == DySource.CHECKPOINTS || update.checkpoints() > 1,
+                "--dy-source " + dySource.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + " needs --checkpoints above 1 (with one, the base's Δy is the only one)");
         require(maxLength == null || maxLength >= 2, "--max-length must be at least 2 tokens (one of prompt, one of response), not " + maxLength);
         require(curation == null || curation.epochs() >= 1 && curation.batchSize() >= 1 && curation.learningRate() > 0, "the curation settings must be positive");
         dev.smda.lm.Models.dtype(dtype);
@@ -213,6 +233,18 @@ public record RunConfig(
         if (!ok) {
             throw new dev.smda.io.BadInputException(message);
         }
+    }
+
+    /** The probes whose Δy is taken at the base model ({@link DySource}); null: none, every probe's is the checkpoints'. */
+    public boolean[] dyAtBase(List<Probe> probes) {
+        if (dySource == DySource.CHECKPOINTS) {
+            return null;
+        }
+        boolean[] out = new boolean[probes.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = probes.get(i).harmful();
+        }
+        return out;
     }
 
     public RidgeOptions ridgeOptions() {

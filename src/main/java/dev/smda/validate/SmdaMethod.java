@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * SMDA's own estimates, as the run wrote them: each pair's one-update change of the probes' y
- * (exact estimator: measured) and of the policy's coefficients, Δβ. With {@code firstOrder}, the
+ * (exact estimator: measured; the run's Δy source chosen per probe) and of the policy's coefficients, Δβ. With {@code firstOrder}, the
  * first-order form of Δβ instead (the exact estimator's residual + collinearity + output; the
  * gradient estimator's parts are first order already).
  */
@@ -53,9 +53,10 @@ record SmdaMethod(boolean firstOrder) implements AttributionMethod {
         }
         double[][] probes = new double[pairs][];
         double[][] categories = new double[pairs][];
+        boolean[] dyAtBase = ctx.runConfig.dyAtBase(ctx.probes);
         for (int k = 0; k < pairs; k++) {
             SftPair pair = ctx.pairs.get(k);
-            PairEffect e = ctx.run.readPair(pair.id());
+            PairEffect e = ctx.run.readPair(pair.id()).withDyAtBase(dyAtBase);
             probes[k] = e.dy();
             categories[k] = ctx.targets.categoryMeans(e.dy());
         }
