@@ -122,12 +122,12 @@ class Validation:
         """Per target, the noise ceiling as smda computes it: the Spearman-Brown step-up of the mean correlation of two orders."""
         orders = self.orders[family]
         repeats = len(orders)
-        out = []
-        for t in range(orders.shape[2]):
-            rhos = [spearmanr(orders[a, :, t], orders[b, :, t])[0] for a in range(repeats) for b in range(a + 1, repeats)]
-            rho1 = np.nanmean(rhos) if not np.all(np.isnan(rhos)) else np.nan
-            out.append(np.nan if np.isnan(rho1) else 0.0 if rho1 <= 0 else np.sqrt(repeats * rho1 / (1 + (repeats - 1) * rho1)))
-        return np.array(out)
+        with np.errstate(invalid="ignore"):
+            rhos = np.array([column_spearman(orders[a], orders[b]) for a in range(repeats) for b in range(a + 1, repeats)])
+        counted = ~np.isnan(rhos)
+        rho1 = np.where(counted.any(0), np.nansum(rhos, 0) / np.maximum(counted.sum(0), 1), np.nan)
+        with np.errstate(invalid="ignore"):
+            return np.where(np.isnan(rho1), np.nan, np.where(rho1 <= 0, 0.0, np.sqrt(repeats * rho1 / (1 + (repeats - 1) * rho1))))
 
     def size(self, per_pair):
         """Per family, the median over subsets of the predicted change's norm over the actual's (x1 is right)."""
@@ -292,7 +292,7 @@ def by_kind(run, test, scores):
     actual = test.actual["probes"]
     targets = [t for t in range(actual.shape[1]) if np.ptp(actual[:, t]) > 0]
     ceilings = test.ceilings("probes")
-    lds = {name: {t: spearmanr((test.membership @ per_pair)[:, t], actual[:, t])[0] for t in targets} for name, per_pair in variants.items()}
+    lds = {name: dict(zip(targets, column_spearman((test.membership @ per_pair)[:, targets], actual[:, targets]))) for name, per_pair in variants.items()}
     groups = {f"{p['category']} ({'harmful' if p.get('harmful') else 'harmless'})": [] for p in probes}
     for t in targets:
         groups[f"{probes[t]['category']} ({'harmful' if probes[t].get('harmful') else 'harmless'})"].append(t)
