@@ -10,9 +10,10 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Checkpoints of a reference fine-tuning run: one pass over every pair, one at a time in a seeded
- * order, with the run's update; the model at the start and after each {@code 1/K} of the pass. The
- * base model is the first checkpoint and is not owned here; the others are closed with it. The
+ * Checkpoints of a reference fine-tuning run over every pair: the model at the start and after each
+ * {@code 1/K} of a pass. The pass is either the run's update applied to one pair at a time in a
+ * seeded order ({@link Pass#ORDERED}), or the pass's expectation over orders ({@link Pass#EXPECTED}).
+ * The base model is the first checkpoint and is not owned here; the others are closed with it. The
  * optimiser starts afresh at each checkpoint (exact for SGD; AdamW's moments restart).
  */
 public final class ReferenceTrajectory implements AutoCloseable {
@@ -23,7 +24,25 @@ public final class ReferenceTrajectory implements AutoCloseable {
         this.models = models;
     }
 
-    public static ReferenceTrajectory of(LlamaModel base, List<SftExample> examples, SftConfig update, int checkpoints, long seed) {
+    /** How the reference pass moves from one checkpoint to the next. */
+    public enum Pass {
+        /** The run's update on each pair in turn, in one seeded order: one draw of a fine-tuning run. */
+        ORDERED,
+        /**
+         * Full-batch gradient descent on the mean of every pair's loss, at the rate that moves the
+         * weights as far as the ordered pass's steps between two checkpoints do: the pass's
+         * expectation over orders to first order, without the one order's noise (SGD only).
+         */
+        EXPECTED
+    }
+
+    /**
+     * @param pass how the pass moves between checkpoints; @param stepsBetween the full-batch steps
+     *     between two checkpoints of the expected pass; @param microBatch the pairs whose gradients
+     *     it computes at once
+     */
+    public static ReferenceTrajectory of(LlamaModel base, List<SftExample> examples, SftConfig update, int checkpoints, Pass pass, int stepsBetween,
+            int microBatch, long seed) {
         if (checkpoints < 1) {
             throw new IllegalArgumentException("at least one checkpoint (the base)");
         }
@@ -37,8 +56,9 @@ public final class ReferenceTrajectory implements AutoCloseable {
         for (int c = 1; c < checkpoints; c++) {
             int from = (c - 1) * order.size() / checkpoints;
             int to = c * order.size() / checkpoints;
-            List<List<SftExample>> schedule = order.subList(from, to).stream().map(List::of).toList();
-            models.add(schedule.isEmpty() ? models.getLast() : SftTrainer.train(models.getLast(), schedule, update));
+            models.add(from == to ? models.getLast() : pass == Pass.ORDERED
+                    ? SftTrainer.train(models.getLast(), order.subList(from, to).stream().map(List::of).toList(), update)
+                    : SftTrainer.descend(models.getLast(), order, stepsBetween, microBatch, update.withLearningRate(update.learningRate() * (to - from) / stepsBetween)));
         }
         return new ReferenceTrajectory(models);
     }

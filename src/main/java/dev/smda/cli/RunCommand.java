@@ -1,5 +1,6 @@
 package dev.smda.cli;
 
+import dev.smda.attribution.ReferenceTrajectory;
 import dev.smda.io.BadInputException;
 import dev.smda.measure.Behaviour;
 import dev.smda.measure.FeatureEncoding;
@@ -92,6 +93,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--checkpoints", description = "Average each pair's update over this many checkpoints of a reference pass over every pair (TracInCP-style; default 4, 1 with --estimator gradient or --lora-rank: the base model only).")
     Integer checkpoints;
 
+    @Option(names = "--reference", description = "The reference pass the checkpoints come from: expected (full-batch gradient descent on every pair's loss, the pass's expectation over orders; default with SGD) or ordered (one pair at a time in one seeded order; default with --optimizer adamw).")
+    String reference;
+
+    @Option(names = "--reference-steps", description = "Full-batch steps of the expected reference pass between two checkpoints (default 5).")
+    Integer referenceSteps;
+
     @Option(names = "--lora-rank", description = "Update LoRA adapters of this rank on the block projections instead of every weight.")
     Integer loraRank;
 
@@ -168,9 +175,12 @@ final class RunCommand implements Callable<Integer> {
         double threshold = selectionThreshold != null ? selectionThreshold : sel == c.selection() ? c.selectionThreshold() : sel == RunConfig.Selection.ACTIVE ? 0.02 : 0.1;
         RunConfig.Update u = c.update();
         SftConfig.Mode mode = loraRank != null ? SftConfig.Mode.LORA : u.mode();
-        RunConfig.Update update = new RunConfig.Update(optimizer == null ? u.optimizer() : parse(SftConfig.Optimizer.class, optimizer, "--optimizer"),
-                lr != null ? lr : u.learningRate(), steps != null ? steps : u.steps(), mode, loraRank != null ? loraRank : u.loraRank(),
-                loraAlpha != null ? loraAlpha : u.loraAlpha(), u.weightDecay(), checkpoints != null ? checkpoints : u.checkpoints());
+        SftConfig.Optimizer optimiser = optimizer == null ? u.optimizer() : parse(SftConfig.Optimizer.class, optimizer, "--optimizer");
+        ReferenceTrajectory.Pass pass = reference != null ? parse(ReferenceTrajectory.Pass.class, reference, "--reference")
+                : optimiser == SftConfig.Optimizer.SGD ? u.reference() : ReferenceTrajectory.Pass.ORDERED; // AdamW's steps have no full-batch equivalent
+        RunConfig.Update update = new RunConfig.Update(optimiser, lr != null ? lr : u.learningRate(), steps != null ? steps : u.steps(), mode,
+                loraRank != null ? loraRank : u.loraRank(), loraAlpha != null ? loraAlpha : u.loraAlpha(), u.weightDecay(),
+                checkpoints != null ? checkpoints : u.checkpoints(), pass, referenceSteps != null ? referenceSteps : u.referenceSteps());
         RunConfig.Estimator chosen = estimator == null ? c.estimator() : parse(RunConfig.Estimator.class, estimator, "--estimator");
         if (checkpoints == null && (chosen == RunConfig.Estimator.GRADIENT || mode == SftConfig.Mode.LORA)) {
             update = update.atBaseOnly(); // checkpoints are for full updates with the exact estimator

@@ -50,6 +50,11 @@ public record SftConfig(
         return new SftConfig(Optimizer.ADAMW, learningRate, steps, weightDecay, beta1, beta2, epsilon, Mode.FULL, 0, 0, LlamaModel.PROJECTIONS, 0);
     }
 
+    /** This update at another learning rate. */
+    public SftConfig withLearningRate(double rate) {
+        return new SftConfig(optimizer, rate, steps, weightDecay, beta1, beta2, epsilon, mode, loraRank, loraAlpha, loraTargets, seed);
+    }
+
     public SftConfig withLora(int rank, double alpha, List<String> targets, long seed) {
         return new SftConfig(optimizer, learningRate, steps, weightDecay, beta1, beta2, epsilon, Mode.LORA, rank, alpha, targets, seed);
     }

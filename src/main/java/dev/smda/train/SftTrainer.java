@@ -41,6 +41,57 @@ public final class SftTrainer {
                 () -> config.mode() == SftConfig.Mode.FULL ? full(base, schedule, config) : lora(base, schedule, config));
     }
 
+    /**
+     * {@code steps} steps of full-batch gradient descent from {@code base}, each on the mean over
+     * {@code examples} of each one's own loss (every example weighing as one step on it alone would),
+     * its gradient summed over micro-batches of {@code microBatch} examples. A pass of one-example
+     * SGD steps over the examples at rate r moves the weights, to first order and in expectation over
+     * the order, as {@code steps} of these at {@code r * examples.size() / steps} (the rate in
+     * {@code config}, which the caller sets so).
+     */
+    public static LlamaModel descend(LlamaModel base, List<SftExample> examples, int steps, int microBatch, SftConfig config) {
+        if (config.mode() != SftConfig.Mode.FULL || steps < 1 || examples.isEmpty()) {
+            throw new IllegalArgumentException("full-batch descent needs full updates, at least one step and one example");
+        }
+        NDManager owner = base.weight(LlamaModel.EMBED).getManager().newSubManager();
+        Map<String, NDArray> params = new LinkedHashMap<>(base.weights());
+        try (Optimizer update = Optimizer.of(config, owner)) {
+            for (int step = 0; step < steps; step++) {
+                LlamaModel current = base.withWeights(params, null);
+                Map<String, NDArray> grads = meanGradient(current, params.keySet(), examples, microBatch);
+                Map<String, NDArray> next = update.step(params, grads, config.learningRate());
+                grads.values().forEach(NDArray::close);
+                if (step > 0) {
+                    params.values().forEach(NDArray::close);
+                }
+                params = next;
+            }
+        } catch (RuntimeException e) {
+            owner.close();
+            throw e;
+        }
+        return base.withWeights(params, owner);
+    }
+
+    /** The gradient of the mean of the examples' own losses, accumulated one micro-batch at a time. */
+    private static Map<String, NDArray> meanGradient(LlamaModel model, java.util.Collection<String> names, List<SftExample> examples, int microBatch) {
+        Map<String, NDArray> sum = null;
+        for (int from = 0; from < examples.size(); from += microBatch) {
+            List<SftExample> chunk = examples.subList(from, Math.min(examples.size(), from + microBatch));
+            Map<String, NDArray> grads = Gradients.ofWeights(model, names,
+                    m -> SftLoss.perExample(m, chunk, dev.smda.model.Hooks.none()).sum().div(examples.size()));
+            if (sum == null) {
+                sum = grads;
+            } else {
+                for (var e : grads.entrySet()) {
+                    sum.get(e.getKey()).addi(e.getValue());
+                    e.getValue().close();
+                }
+            }
+        }
+        return sum;
+    }
+
     private static LlamaModel full(LlamaModel base, List<List<SftExample>> schedule, SftConfig config) {
         NDManager owner = base.weight(LlamaModel.EMBED).getManager().newSubManager();
         Map<String, NDArray> params = new LinkedHashMap<>(base.weights());

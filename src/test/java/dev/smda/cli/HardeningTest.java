@@ -122,6 +122,9 @@ class HardeningTest {
         c.add(new Case("run, zero threads", run("s20", "--threads", "0"), "--threads", out("s20")));
         c.add(new Case("run, max length of one token", run("s21", "--max-length", "1"), "--max-length", out("s21")));
         c.add(new Case("run, max length beyond the context", run("s22", "--max-length", "100000"), "--max-length", out("s22")));
+        c.add(new Case("run, zero reference steps", run("s23", "--reference-steps", "0"), "--reference-steps", out("s23")));
+        c.add(new Case("run, unknown reference", run("s24", "--reference", "nope"), "--reference", out("s24")));
+        c.add(new Case("run, expected reference with AdamW", run("s25", "--reference", "expected", "--optimizer", "adamw"), "--reference", out("s25")));
         // smda run: contents
         c.add(new Case("run, a response longer than the context", replaced(run("c1"), "--pairs", hugePairs.toString()), "pair 'huge'", out("c1")));
         c.add(new Case("run, no probes", replaced(run("c2"), "--probes", emptyProbes.toString()), "no probes", out("c2")));

@@ -1,0 +1,28 @@
+package dev.smda.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.smda.attribution.ReferenceTrajectory;
+import dev.smda.run.RunConfig;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** How the run's options fill in the preset's settings where the two interact. */
+class RunOptionsTest {
+
+    private static RunConfig configured(String... args) {
+        RunCommand command = new RunCommand();
+        String[] required = {"--model", "m", "--sae", "s", "--probes", "p.jsonl", "--pairs", "q.jsonl", "--out", "o"};
+        new CommandLine(command).parseArgs(java.util.stream.Stream.concat(java.util.Arrays.stream(required), java.util.Arrays.stream(args)).toArray(String[]::new));
+        return command.configure(RunConfig.defaults()).checked();
+    }
+
+    @Test
+    void theReferencePassIsTheExpectedOneWithSgdAndTheOrderedOneWithAdamW() {
+        assertEquals(ReferenceTrajectory.Pass.EXPECTED, configured().update().reference());
+        assertEquals(5, configured().update().referenceSteps());
+        assertEquals(ReferenceTrajectory.Pass.ORDERED, configured("--optimizer", "adamw").update().reference());
+        assertEquals(ReferenceTrajectory.Pass.ORDERED, configured("--reference", "ordered").update().reference());
+        assertEquals(2, configured("--reference-steps", "2").update().referenceSteps());
+    }
+}
