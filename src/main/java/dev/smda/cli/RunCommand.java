@@ -129,7 +129,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--curation", arity = "1", description = "Run the paper's curation follow-up (default: false; paper: true).")
     Boolean curation;
 
-    @Option(names = "--seed", description = "Seed of bootstrap and LoRA initialisation.")
+    @Option(names = "--seed", description = "Seed of the bootstrap, the LoRA initialisation and the ordered reference pass's order.")
     Long seed;
 
     @Option(names = "--batch-size", description = "Probes per forward pass (default: 16).")

@@ -123,17 +123,18 @@ class ValidationTest {
     }
 
     /**
-     * The README's figures for smda's defaults on the shipped world ("What it measures": 32 subsets
-     * in 3 orders; LDS of probes, categories, coefficients as measured and re-encoded) lie within the
-     * 95% bootstrap intervals over this sample's subsets: the tolerance is the retrainings' noise as
-     * measured here (this sample: 0.625 [0.486, 0.708], 0.678 [0.438, 0.831], 0.348 [0.226, 0.441],
-     * 0.115 [0.036, 0.179]). A method that got worse, or better, by more than that fails; then the
+     * The README's figures for smda's defaults on this sample of the shipped world's validation
+     * ("What it measures": the first 16 of its 32 subsets in the first 2 of their 3 orders; LDS of
+     * probes, categories, coefficients as measured and re-encoded) lie within this sample's 95%
+     * bootstrap intervals over subsets: the tolerance is the retrainings' noise as measured here
+     * (0.685 [0.537, 0.757], 0.701 [0.495, 0.847], 0.455 [0.355, 0.501], 0.200 [0.139, 0.238] as
+     * numpy resamples them). A method that got worse, or better, by more than that fails; then the
      * README's figures are out of date. smda is ahead of random scores on every family.
      */
     @Test
     void smdaReachesTheFiguresTheReadmeStatesOnTheShippedWorld() {
-        Map<String, Double> readme = Map.of(Targets.PROBES, 0.607, Targets.CATEGORIES, 0.598, Targets.COEFFICIENTS, 0.360, Targets.COEFFICIENTS_REENCODED,
-                0.143);
+        Map<String, Double> readme = Map.of(Targets.PROBES, 0.685, Targets.CATEGORIES, 0.701, Targets.COEFFICIENTS, 0.455, Targets.COEFFICIENTS_REENCODED,
+                0.200);
         Map<String, ValidationResult.FamilyScore> smda = method(SmdaMethod.NAME).families();
         Map<String, ValidationResult.FamilyScore> random = method("random").families();
         for (var e : readme.entrySet()) {
@@ -141,9 +142,9 @@ class ValidationTest {
             assertTrue(s.low() <= e.getValue() && e.getValue() <= s.high(), e.getKey() + ": the README's " + e.getValue() + " outside " + s);
             assertTrue(random.get(e.getKey()).fromSmda().high() < 0, e.getKey() + ": random scores not behind smda: " + random.get(e.getKey()));
         }
-        // the predicted size of a subset's change within 2x of the actual on the refusal targets (README: x1.5 and x0.98; this
-        // sample x1.47 and x0.91); on the coefficients not reached (README x2.0, this sample x1.91), so not asserted
-        for (String family : List.of(Targets.PROBES, Targets.CATEGORIES)) {
+        // the predicted size of a subset's change within 2x of the actual (README: x0.81, x0.76, x0.88 on the 32 subsets; this
+        // sample x0.80, x0.75, x0.90); on re-encoded coefficients it is too (x0.61, this sample x0.60) but too near the bound to assert
+        for (String family : List.of(Targets.PROBES, Targets.CATEGORIES, Targets.COEFFICIENTS)) {
             double ratio = smda.get(family).sizeRatio();
             assertTrue(ratio > 0.5 && ratio < 2, family + ": predicted size x" + ratio + " of the actual");
         }
