@@ -56,9 +56,14 @@ public final class ReferenceTrajectory implements AutoCloseable {
         for (int c = 1; c < checkpoints; c++) {
             int from = (c - 1) * order.size() / checkpoints;
             int to = c * order.size() / checkpoints;
-            models.add(from == to ? models.getLast() : pass == Pass.ORDERED
-                    ? SftTrainer.train(models.getLast(), order.subList(from, to).stream().map(List::of).toList(), update)
-                    : SftTrainer.descend(models.getLast(), order, stepsBetween, microBatch, update.withLearningRate(update.learningRate() * (to - from) / stepsBetween)));
+            if (from == to) {
+                models.add(models.getLast());
+            } else if (pass == Pass.ORDERED) {
+                models.add(SftTrainer.train(models.getLast(), order.subList(from, to).stream().map(List::of).toList(), update));
+            } else {
+                SftConfig step = update.withLearningRate(update.learningRate() * (to - from) / stepsBetween);
+                models.add(SftTrainer.descend(models.getLast(), order, stepsBetween, microBatch, step));
+            }
         }
         return new ReferenceTrajectory(models);
     }

@@ -114,9 +114,18 @@ public record RunConfig(
     public record Update(SftConfig.Optimizer optimizer, double learningRate, int steps, SftConfig.Mode mode, int loraRank, double loraAlpha,
             double weightDecay, int checkpoints, ReferenceTrajectory.Pass reference, int referenceSteps) {
 
-        /** A run.json written before {@code reference} existed reads as the ordered pass it used. */
+        /** The full-batch steps between checkpoints unless set. */
+        public static final int REFERENCE_STEPS = 5;
+
+        /**
+         * A run.json written before {@code reference} existed reads as the ordered pass it used (with
+         * the default steps, which that pass does not use), so {@code --reference ordered} resumes it.
+         */
         public Update {
-            reference = reference == null ? ReferenceTrajectory.Pass.ORDERED : reference;
+            if (reference == null) {
+                reference = ReferenceTrajectory.Pass.ORDERED;
+                referenceSteps = REFERENCE_STEPS;
+            }
         }
 
         /** This update applied at the base model only (one checkpoint), as the gradient estimator and LoRA updates need. */
@@ -159,7 +168,7 @@ public record RunConfig(
     public static RunConfig defaults() {
         return new RunConfig("smda", RefusalOpenings.DEFAULT, Behaviour.LOG_ODDS, Pooling.LAST, FeatureEncoding.SAE, Selection.ACTIVE, 0.02, 0,
                 true, true, null, RidgeOptions.Criterion.LOO,
-                new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0, 4, ReferenceTrajectory.Pass.EXPECTED, 5), FeatureChange.LINEARIZED, Estimator.EXACT, 0, 0.5, Interference.CATEGORY,
+                new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0, 4, ReferenceTrajectory.Pass.EXPECTED, Update.REFERENCE_STEPS), FeatureChange.LINEARIZED, Estimator.EXACT, 0, 0.5, Interference.CATEGORY,
                 1000, 20261123L, 16, null, "float32", null, null, DySource.CHECKPOINTS);
     }
 
@@ -173,7 +182,7 @@ public record RunConfig(
     public static RunConfig paper() {
         return new RunConfig("paper", RefusalOpenings.PAPER, Behaviour.LOG_PROBABILITY, Pooling.EOT, FeatureEncoding.DENSE_RELU, Selection.CONTRAST, 0.1, 0,
                 false, false, 5.0, RidgeOptions.Criterion.LOO,
-                new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0, 1, ReferenceTrajectory.Pass.ORDERED, 1), FeatureChange.LINEARIZED, Estimator.EXACT, 0, 0.5, Interference.DY,
+                new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0, 1, ReferenceTrajectory.Pass.ORDERED, Update.REFERENCE_STEPS), FeatureChange.LINEARIZED, Estimator.EXACT, 0, 0.5, Interference.DY,
                 1000, 42L, 16, new Curation(3, 2e-5, 16, 1.0), "float32", null, null, DySource.CHECKPOINTS);
     }
 

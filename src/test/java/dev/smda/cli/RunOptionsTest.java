@@ -25,4 +25,15 @@ class RunOptionsTest {
         assertEquals(ReferenceTrajectory.Pass.ORDERED, configured("--reference", "ordered").update().reference());
         assertEquals(2, configured("--reference-steps", "2").update().referenceSteps());
     }
+
+    @Test
+    void aRunJsonWrittenBeforeTheReferencePassExistedReadsAsTheOrderedPass() throws Exception {
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) dev.smda.io.Json.MAPPER.readTree(dev.smda.io.Json.compact(RunConfig.defaults()));
+        var update = (com.fasterxml.jackson.databind.node.ObjectNode) json.get("update");
+        update.remove("reference");
+        update.remove("reference_steps");
+        RunConfig old = dev.smda.io.Json.MAPPER.treeToValue(json, RunConfig.class);
+        assertEquals(ReferenceTrajectory.Pass.ORDERED, old.update().reference());
+        assertEquals(old.update(), configured("--reference", "ordered").update(), "--reference ordered resumes it");
+    }
 }
