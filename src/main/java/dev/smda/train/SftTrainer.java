@@ -53,32 +53,15 @@ public final class SftTrainer {
         if (config.mode() != SftConfig.Mode.FULL || steps < 1 || examples.isEmpty()) {
             throw new IllegalArgumentException("full-batch descent needs full updates, at least one step and one example");
         }
-        NDManager owner = base.weight(LlamaModel.EMBED).getManager().newSubManager();
-        Map<String, NDArray> params = new LinkedHashMap<>(base.weights());
-        try (Optimizer update = Optimizer.of(config, owner)) {
-            for (int step = 0; step < steps; step++) {
-                LlamaModel current = base.withWeights(params, null);
-                Map<String, NDArray> grads = meanGradient(current, params.keySet(), examples, microBatch);
-                Map<String, NDArray> next = update.step(params, grads, config.learningRate());
-                grads.values().forEach(NDArray::close);
-                if (step > 0) {
-                    params.values().forEach(NDArray::close);
-                }
-                params = next;
-            }
-        } catch (RuntimeException e) {
-            owner.close();
-            throw e;
-        }
-        return base.withWeights(params, owner);
+        return full(base, steps, (current, step) -> meanGradient(current, examples, microBatch), config);
     }
 
     /** The gradient of the mean of the examples' own losses, accumulated one micro-batch at a time. */
-    private static Map<String, NDArray> meanGradient(LlamaModel model, java.util.Collection<String> names, List<SftExample> examples, int microBatch) {
+    private static Map<String, NDArray> meanGradient(LlamaModel model, List<SftExample> examples, int microBatch) {
         Map<String, NDArray> sum = null;
         for (int from = 0; from < examples.size(); from += microBatch) {
             List<SftExample> chunk = examples.subList(from, Math.min(examples.size(), from + microBatch));
-            Map<String, NDArray> grads = Gradients.ofWeights(model, names,
+            Map<String, NDArray> grads = Gradients.ofWeights(model, model.weights().keySet(),
                     m -> SftLoss.perExample(m, chunk, dev.smda.model.Hooks.none()).sum().div(examples.size()));
             if (sum == null) {
                 sum = grads;
@@ -92,14 +75,23 @@ public final class SftTrainer {
         return sum;
     }
 
+    /** The gradient every weight takes at one step of a pass, from the model as it is at that step. */
+    private interface StepGradient {
+        Map<String, NDArray> at(LlamaModel current, int step);
+    }
+
     private static LlamaModel full(LlamaModel base, List<List<SftExample>> schedule, SftConfig config) {
+        return full(base, schedule.size(), (current, step) -> Gradients.ofWeights(current, current.weights().keySet(), m -> SftLoss.of(m, schedule.get(step))),
+                config);
+    }
+
+    private static LlamaModel full(LlamaModel base, int steps, StepGradient gradient, SftConfig config) {
         NDManager owner = base.weight(LlamaModel.EMBED).getManager().newSubManager();
         Map<String, NDArray> params = new LinkedHashMap<>(base.weights());
         try (Optimizer update = Optimizer.of(config, owner)) {
-            for (int step = 0; step < schedule.size(); step++) {
-                List<SftExample> batch = schedule.get(step);
+            for (int step = 0; step < steps; step++) {
                 LlamaModel current = base.withWeights(params, null);
-                Map<String, NDArray> grads = Gradients.ofWeights(current, params.keySet(), m -> SftLoss.of(m, batch));
+                Map<String, NDArray> grads = gradient.at(current, step);
                 Map<String, NDArray> next = update.step(params, grads, config.learningRate());
                 grads.values().forEach(NDArray::close);
                 if (step > 0) {
