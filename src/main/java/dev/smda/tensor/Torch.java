@@ -59,9 +59,14 @@ public final class Torch {
      */
     static final long SERIAL_BELOW_MACS = 32_000_000L;
 
+    /** Whether an operation whose largest product has these multiply-accumulates runs fastest on one thread. */
+    public static boolean isSmall(long largestProductMacs) {
+        return largestProductMacs < SERIAL_BELOW_MACS;
+    }
+
     /** Runs {@code body} on one intra-op thread when its largest product is small (see {@link #SERIAL_BELOW_MACS}). */
     public static <T> T serialIfSmall(long largestProductMacs, java.util.function.Supplier<T> body) {
-        if (largestProductMacs >= SERIAL_BELOW_MACS) {
+        if (!isSmall(largestProductMacs)) {
             return body.get();
         }
         int threads = ai.djl.pytorch.jni.JniUtils.getNumThreads();

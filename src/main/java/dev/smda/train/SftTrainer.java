@@ -6,6 +6,7 @@ import dev.smda.model.Gradients;
 import dev.smda.model.LlamaConfig;
 import dev.smda.model.LlamaModel;
 import dev.smda.model.LoraAdapter;
+import dev.smda.tensor.Torch;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,17 +35,21 @@ public final class SftTrainer {
         if (schedule.isEmpty()) {
             throw new IllegalArgumentException("no fine-tuning steps");
         }
-        long tokens = schedule.stream().mapToLong(b -> b.stream().mapToLong(e -> e.tokens().length).sum()).max().orElse(0);
-        LlamaConfig c = base.config();
-        long largest = tokens * c.hiddenSize() * Math.max(c.intermediateSize(), c.vocabSize());
-        return dev.smda.tensor.Torch.serialIfSmall(largest,
-                () -> config.mode() == SftConfig.Mode.FULL ? full(base, schedule, config) : lora(base, schedule, config));
+        long largest = schedule.stream().mapToLong(b -> largestProduct(base, b)).max().orElse(0);
+        return Torch.serialIfSmall(largest, () -> config.mode() == SftConfig.Mode.FULL ? full(base, schedule, config) : lora(base, schedule, config));
+    }
+
+    /** Multiply-accumulates of the largest product in a forward over {@code batch}. */
+    private static long largestProduct(LlamaModel model, List<SftExample> batch) {
+        LlamaConfig c = model.config();
+        return batch.stream().mapToLong(e -> e.tokens().length).sum() * c.hiddenSize() * Math.max(c.intermediateSize(), c.vocabSize());
     }
 
     /**
      * {@code steps} steps of full-batch gradient descent from {@code base}, each on the mean over
      * {@code examples} of each one's own loss (every example weighing as one step on it alone would),
-     * its gradient summed over micro-batches of {@code microBatch} examples. A pass of one-example
+     * its gradient summed over micro-batches of at most {@code microBatch} examples (fewer where one
+     * thread is faster, so that the sum is bit-identical however many threads run). A pass of one-example
      * SGD steps over the examples at rate r moves the weights, to first order and in expectation over
      * the order, as {@code steps} of these at {@code r * examples.size() / steps} (the rate in
      * {@code config}, which the caller sets so).
@@ -56,13 +61,23 @@ public final class SftTrainer {
         return full(base, steps, (current, step) -> meanGradient(current, examples, microBatch), config);
     }
 
-    /** The gradient of the mean of the examples' own losses, accumulated one micro-batch at a time. */
+    /**
+     * The gradient of the mean of the examples' own losses, accumulated one micro-batch at a time. A
+     * micro-batch stops short of {@code microBatch} examples where it would leave the sizes one thread
+     * runs fastest ({@link Torch#serialIfSmall}), as a single pair's step does.
+     */
     private static Map<String, NDArray> meanGradient(LlamaModel model, List<SftExample> examples, int microBatch) {
         Map<String, NDArray> sum = null;
-        for (int from = 0; from < examples.size(); from += microBatch) {
-            List<SftExample> chunk = examples.subList(from, Math.min(examples.size(), from + microBatch));
-            Map<String, NDArray> grads = Gradients.ofWeights(model, model.weights().keySet(),
-                    m -> SftLoss.perExample(m, chunk, dev.smda.model.Hooks.none()).sum().div(examples.size()));
+        int from = 0;
+        while (from < examples.size()) {
+            int to = from + 1;
+            while (to < examples.size() && to - from < microBatch && Torch.isSmall(largestProduct(model, examples.subList(from, to + 1)))) {
+                to++;
+            }
+            List<SftExample> chunk = examples.subList(from, to);
+            from = to;
+            Map<String, NDArray> grads = Torch.serialIfSmall(largestProduct(model, chunk), () -> Gradients.ofWeights(model, model.weights().keySet(),
+                    m -> SftLoss.perExample(m, chunk, dev.smda.model.Hooks.none()).sum().div(examples.size())));
             if (sum == null) {
                 sum = grads;
             } else {
