@@ -11,7 +11,8 @@ import java.util.Random;
 
 /**
  * Checkpoints of a reference fine-tuning run over every pair: the model at the start and after each
- * {@code 1/K} of a pass. The pass is either the run's update applied to one pair at a time in a
+ * {@code 1/K} of the first {@code span} of a pass (span 1: the whole pass; ½: the models that
+ * fine-tuning on a random half of the pairs passes through, as a user keeping half of them meets). The pass is either the run's update applied to one pair at a time in a
  * seeded order ({@link Pass#ORDERED}), or the pass's expectation over orders ({@link Pass#EXPECTED}).
  * The base model is the first checkpoint and is not owned here; the others are closed with it. The
  * optimiser starts afresh at each checkpoint (exact for SGD; AdamW's moments restart).
@@ -38,13 +39,16 @@ public final class ReferenceTrajectory implements AutoCloseable {
 
     /**
      * @param pass how the pass moves between checkpoints; @param stepsBetween the full-batch steps
-     *     between two checkpoints of the expected pass; @param microBatch the pairs whose gradients
-     *     it computes at once
+     *     between two checkpoints of the expected pass; @param span the share of the pass the checkpoints
+     *     cover, in (0, 1]; @param microBatch the pairs whose gradients it computes at once
      */
     public static ReferenceTrajectory of(LlamaModel base, List<SftExample> examples, SftConfig update, int checkpoints, Pass pass, int stepsBetween,
-            int microBatch, long seed) {
+            double span, int microBatch, long seed) {
         if (checkpoints < 1) {
             throw new IllegalArgumentException("at least one checkpoint (the base)");
+        }
+        if (!(span > 0 && span <= 1)) {
+            throw new IllegalArgumentException("the span must be above 0 and at most 1, not " + span);
         }
         if (update.mode() != SftConfig.Mode.FULL && checkpoints > 1) {
             throw new dev.smda.io.BadInputException("--checkpoints: a reference run with LoRA updates is not supported; use --checkpoints 1");
@@ -54,8 +58,8 @@ public final class ReferenceTrajectory implements AutoCloseable {
         List<LlamaModel> models = new ArrayList<>();
         models.add(base);
         for (int c = 1; c < checkpoints; c++) {
-            int from = (c - 1) * order.size() / checkpoints;
-            int to = c * order.size() / checkpoints;
+            int from = pairsBefore(c - 1, checkpoints, span, order.size());
+            int to = pairsBefore(c, checkpoints, span, order.size());
             if (from == to) {
                 models.add(models.getLast());
             } else if (pass == Pass.ORDERED) {
@@ -66,6 +70,11 @@ public final class ReferenceTrajectory implements AutoCloseable {
             }
         }
         return new ReferenceTrajectory(models);
+    }
+
+    /** The pairs of the pass before checkpoint {@code c}; rounded down, so that span 1 gives the whole pass's exact division. */
+    static int pairsBefore(int c, int checkpoints, double span, int pairs) {
+        return span == 1 ? c * pairs / checkpoints : (int) Math.floor(c * span * pairs / checkpoints);
     }
 
     /** The checkpoints, the base first. */

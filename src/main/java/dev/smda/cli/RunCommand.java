@@ -99,6 +99,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--reference-steps", description = "Full-batch steps of the expected reference pass between two checkpoints (default 5).")
     Integer referenceSteps;
 
+    @Option(names = "--reference-span", description = "The share of the reference pass the checkpoints cover, above 0 and at most 1 (default 0.5: the first half, the models fine-tuning on a random half of the pairs passes through; 1: the whole pass).")
+    Double referenceSpan;
+
     @Option(names = "--lora-rank", description = "Update LoRA adapters of this rank on the block projections instead of every weight.")
     Integer loraRank;
 
@@ -180,7 +183,8 @@ final class RunCommand implements Callable<Integer> {
                 : optimiser == SftConfig.Optimizer.SGD ? u.reference() : ReferenceTrajectory.Pass.ORDERED; // AdamW's steps have no full-batch equivalent
         RunConfig.Update update = new RunConfig.Update(optimiser, lr != null ? lr : u.learningRate(), steps != null ? steps : u.steps(), mode,
                 loraRank != null ? loraRank : u.loraRank(), loraAlpha != null ? loraAlpha : u.loraAlpha(), u.weightDecay(),
-                checkpoints != null ? checkpoints : u.checkpoints(), pass, referenceSteps != null ? referenceSteps : u.referenceSteps());
+                checkpoints != null ? checkpoints : u.checkpoints(), pass, referenceSteps != null ? referenceSteps : u.referenceSteps(),
+                referenceSpan != null ? referenceSpan : u.referenceSpan());
         RunConfig.Estimator chosen = estimator == null ? c.estimator() : parse(RunConfig.Estimator.class, estimator, "--estimator");
         if (checkpoints == null && (chosen == RunConfig.Estimator.GRADIENT || mode == SftConfig.Mode.LORA)) {
             update = update.atBaseOnly(); // checkpoints are for full updates with the exact estimator

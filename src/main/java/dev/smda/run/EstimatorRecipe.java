@@ -66,7 +66,7 @@ public record EstimatorRecipe(RunConfig config, RunInputs inputs, List<Probe> pr
         PairEffects effects;
         if (config.update().checkpoints() > 1) {
             ReferenceTrajectory trajectory = ReferenceTrajectory.of(lm.model(), pairExamples(lm), update, config.update().checkpoints(),
-                    config.update().reference(), config.update().referenceSteps(), config.batchSize(), config.seed());
+                    config.update().reference(), config.update().referenceSteps(), config.update().referenceSpan(), config.batchSize(), config.seed());
             List<Measurement> measured = trajectory.models().stream().map(measurer::measure).toList();
             effects = new PairEffects(lm, measurer, trajectory, measured, update, config.maxLength());
         } else {

@@ -108,39 +108,48 @@ public record RunConfig(
     /**
      * The fine-tuning update applied for each pair, from the base weights, or, with
      * {@code checkpoints} K > 1, from each of K checkpoints of a reference pass over every pair
-     * (the base and after each 1/K of the pass) and averaged. The pass is {@code reference}: one
-     * seeded order, or its expectation in {@code referenceSteps} full-batch steps between checkpoints.
+     * (the base and after each 1/K of the first {@code referenceSpan} of the pass) and averaged. The
+     * pass is {@code reference}: one seeded order, or its expectation in {@code referenceSteps}
+     * full-batch steps between checkpoints.
      */
     public record Update(SftConfig.Optimizer optimizer, double learningRate, int steps, SftConfig.Mode mode, int loraRank, double loraAlpha,
-            double weightDecay, int checkpoints, ReferenceTrajectory.Pass reference, int referenceSteps) {
+            double weightDecay, int checkpoints, ReferenceTrajectory.Pass reference, int referenceSteps, Double referenceSpan) {
 
         /** The full-batch steps between checkpoints unless set. */
         public static final int REFERENCE_STEPS = 5;
 
         /**
+         * The share of the pass the checkpoints cover unless set: the first half, the models that
+         * fine-tuning on a random half of the pairs passes through (README, *The reference span*).
+         */
+        public static final double REFERENCE_SPAN = 0.5;
+
+        /**
          * A run.json written before {@code reference} existed reads as the ordered pass it used (with
-         * the default steps, which that pass does not use), so {@code --reference ordered} resumes it.
+         * the default steps, which that pass does not use), so {@code --reference ordered} resumes it;
+         * one written before {@code referenceSpan} existed, as the whole pass it covered.
          */
         public Update {
             if (reference == null) {
                 reference = ReferenceTrajectory.Pass.ORDERED;
                 referenceSteps = REFERENCE_STEPS;
             }
+            referenceSpan = referenceSpan == null ? 1.0 : referenceSpan; // written before the span existed: the whole pass
         }
 
         /** This update applied at the base model only (one checkpoint), as the gradient estimator and LoRA updates need. */
         public Update atBaseOnly() {
-            return new Update(optimizer, learningRate, steps, mode, loraRank, loraAlpha, weightDecay, 1, reference, referenceSteps);
+            return new Update(optimizer, learningRate, steps, mode, loraRank, loraAlpha, weightDecay, 1, reference, referenceSteps, referenceSpan);
         }
 
         /** This update at another learning rate. */
         public Update withLearningRate(double rate) {
-            return new Update(optimizer, rate, steps, mode, loraRank, loraAlpha, weightDecay, checkpoints, reference, referenceSteps);
+            return new Update(optimizer, rate, steps, mode, loraRank, loraAlpha, weightDecay, checkpoints, reference, referenceSteps, referenceSpan);
         }
 
         /** This update on LoRA adapters of {@code rank} (at this update's alpha) instead of every weight. */
         public Update withLora(int rank) {
-            return new Update(optimizer, learningRate, steps, SftConfig.Mode.LORA, rank, loraAlpha, weightDecay, checkpoints, reference, referenceSteps);
+            return new Update(optimizer, learningRate, steps, SftConfig.Mode.LORA, rank, loraAlpha, weightDecay, checkpoints, reference, referenceSteps, referenceSpan);
         }
 
         public SftConfig toSftConfig(long seed) {
@@ -161,14 +170,14 @@ public record RunConfig(
      * smda's defaults: the exact estimator on the SAE's own features, ΔX linearised at the base's
      * active set, each pair's update applied at four checkpoints of a reference pass over all pairs
      * and averaged (TracInCP), the pass taken in expectation (five full-batch steps between
-     * checkpoints), ridge with intercept and standardisation, λ by leave-one-out, interference
-     * judged by category. Chosen on world seed 101 by retraining, the expected pass on the shipped
-     * world and seed 202 (see the README's table of remedies).
+     * checkpoints) over its first half, ridge with intercept and standardisation, λ by leave-one-out,
+     * interference judged by category. Chosen on world seed 101 by retraining, the expected pass and
+     * its span on the shipped world and seed 202 (see the README's table of remedies).
      */
     public static RunConfig defaults() {
         return new RunConfig("smda", RefusalOpenings.DEFAULT, Behaviour.LOG_ODDS, Pooling.LAST, FeatureEncoding.SAE, Selection.ACTIVE, 0.02, 0,
                 true, true, null, RidgeOptions.Criterion.LOO,
-                new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0, 4, ReferenceTrajectory.Pass.EXPECTED, Update.REFERENCE_STEPS), FeatureChange.LINEARIZED, Estimator.EXACT, 0, 0.5, Interference.CATEGORY,
+                new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0, 4, ReferenceTrajectory.Pass.EXPECTED, Update.REFERENCE_STEPS, Update.REFERENCE_SPAN), FeatureChange.LINEARIZED, Estimator.EXACT, 0, 0.5, Interference.CATEGORY,
                 1000, 20261123L, 16, null, "float32", null, null, DySource.CHECKPOINTS);
     }
 
@@ -182,7 +191,7 @@ public record RunConfig(
     public static RunConfig paper() {
         return new RunConfig("paper", RefusalOpenings.PAPER, Behaviour.LOG_PROBABILITY, Pooling.EOT, FeatureEncoding.DENSE_RELU, Selection.CONTRAST, 0.1, 0,
                 false, false, 5.0, RidgeOptions.Criterion.LOO,
-                new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0, 1, ReferenceTrajectory.Pass.ORDERED, Update.REFERENCE_STEPS), FeatureChange.LINEARIZED, Estimator.EXACT, 0, 0.5, Interference.DY,
+                new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0, 1, ReferenceTrajectory.Pass.ORDERED, Update.REFERENCE_STEPS, 1.0), FeatureChange.LINEARIZED, Estimator.EXACT, 0, 0.5, Interference.DY,
                 1000, 42L, 16, new Curation(3, 2e-5, 16, 1.0), "float32", null, null, DySource.CHECKPOINTS);
     }
 
@@ -240,6 +249,7 @@ public record RunConfig(
         require(update.checkpoints() == 1 || update.mode() == SftConfig.Mode.FULL, "--checkpoints needs full updates (not --lora-rank)");
         require(update.reference() == ReferenceTrajectory.Pass.ORDERED || update.referenceSteps() >= 1,
                 "--reference-steps must be at least 1, not " + update.referenceSteps());
+        require(update.referenceSpan() > 0 && update.referenceSpan() <= 1, "--reference-span must be above 0 and at most 1, not " + update.referenceSpan());
         require(update.reference() == ReferenceTrajectory.Pass.ORDERED || update.optimizer() == SftConfig.Optimizer.SGD,
                 "--reference expected needs --optimizer sgd: AdamW's steps do not add up to one full-batch step");
         require(dySource == DySource.CHECKPOINTS || update.checkpoints() > 1,

@@ -70,7 +70,7 @@ class ReferenceTrajectoryTest {
         // two checkpoints: the second comes after 2 of the 5 pairs' worth of steps, so 2/5 of the summed change
         double share = 2.0 / pairs.size();
         for (int microBatch : new int[] {1, 2, pairs.size()}) {
-            try (ReferenceTrajectory expected = ReferenceTrajectory.of(base, pairs, sgd, 2, ReferenceTrajectory.Pass.EXPECTED, 1, microBatch, 5)) {
+            try (ReferenceTrajectory expected = ReferenceTrajectory.of(base, pairs, sgd, 2, ReferenceTrajectory.Pass.EXPECTED, 1, 1.0, microBatch, 5)) {
                 assertSame(base, expected.models().getFirst());
                 for (String name : base.weights().keySet()) {
                     double[] start = base.weight(name).toDoubleArray();
@@ -95,8 +95,8 @@ class ReferenceTrajectoryTest {
     /** How far apart one and five full-batch steps between checkpoints end, relative to how far one moved. */
     private static double apartOverMoved(double lr) {
         SftConfig sgd = SftConfig.sgd(lr, 1);
-        try (ReferenceTrajectory one = ReferenceTrajectory.of(base, pairs, sgd, 3, ReferenceTrajectory.Pass.EXPECTED, 1, 2, 5);
-                ReferenceTrajectory five = ReferenceTrajectory.of(base, pairs, sgd, 3, ReferenceTrajectory.Pass.EXPECTED, 5, 2, 5)) {
+        try (ReferenceTrajectory one = ReferenceTrajectory.of(base, pairs, sgd, 3, ReferenceTrajectory.Pass.EXPECTED, 1, 1.0, 2, 5);
+                ReferenceTrajectory five = ReferenceTrajectory.of(base, pairs, sgd, 3, ReferenceTrajectory.Pass.EXPECTED, 5, 1.0, 2, 5)) {
             String name = LlamaModel.blockWeight(0, "mlp.up_proj");
             double[] start = base.weight(name).toDoubleArray();
             double[] a = one.models().getLast().weight(name).toDoubleArray();
@@ -114,7 +114,7 @@ class ReferenceTrajectoryTest {
     @Test
     void theExpectedPassNeedsFullUpdates() {
         SftConfig lora = SftConfig.sgd(LR, 1).withLora(2, 4, LlamaModel.PROJECTIONS, 3);
-        assertThrows(RuntimeException.class, () -> ReferenceTrajectory.of(base, pairs, lora, 2, ReferenceTrajectory.Pass.EXPECTED, 1, 2, 5));
+        assertThrows(RuntimeException.class, () -> ReferenceTrajectory.of(base, pairs, lora, 2, ReferenceTrajectory.Pass.EXPECTED, 1, 1.0, 2, 5));
     }
 
     @Test
@@ -123,10 +123,29 @@ class ReferenceTrajectoryTest {
         List<SftExample> order = new java.util.ArrayList<>(pairs);
         java.util.Collections.shuffle(order, new java.util.Random(5));
         String name = LlamaModel.EMBED;
-        try (ReferenceTrajectory ordered = ReferenceTrajectory.of(base, pairs, sgd, 2, ReferenceTrajectory.Pass.ORDERED, 1, 2, 5);
+        try (ReferenceTrajectory ordered = ReferenceTrajectory.of(base, pairs, sgd, 2, ReferenceTrajectory.Pass.ORDERED, 1, 1.0, 2, 5);
                 LlamaModel firstTwo = SftTrainer.train(base, List.of(List.of(order.get(0)), List.of(order.get(1))), sgd);
                 NDArray apart = ordered.models().get(1).weight(name).sub(firstTwo.weight(name))) {
             assertEquals(0, apart.abs().max().getDouble(), 0.0);
         }
+    }
+
+    @Test
+    void theCheckpointsCoverTheFirstSpanOfThePass() {
+        // five pairs, three checkpoints: the whole pass puts them after 1 and 3 pairs; its first half, after 0 and 1
+        assertEquals(List.of(0, 1, 3), List.of(0, 1, 2).stream().map(c -> ReferenceTrajectory.pairsBefore(c, 3, 1.0, 5)).toList());
+        assertEquals(List.of(0, 0, 1), List.of(0, 1, 2).stream().map(c -> ReferenceTrajectory.pairsBefore(c, 3, 0.5, 5)).toList());
+        SftConfig sgd = SftConfig.sgd(LR, 1);
+        List<SftExample> order = new java.util.ArrayList<>(pairs);
+        java.util.Collections.shuffle(order, new java.util.Random(5));
+        String name = LlamaModel.EMBED;
+        // so half of the ordered pass: the base twice, then the base after the first pair of the seeded order
+        try (ReferenceTrajectory half = ReferenceTrajectory.of(base, pairs, sgd, 3, ReferenceTrajectory.Pass.ORDERED, 1, 0.5, 2, 5);
+                LlamaModel firstOne = SftTrainer.train(base, List.of(List.of(order.get(0))), sgd);
+                NDArray apart = half.models().get(2).weight(name).sub(firstOne.weight(name))) {
+            assertSame(base, half.models().get(1));
+            assertEquals(0, apart.abs().max().getDouble(), 0.0);
+        }
+        assertThrows(IllegalArgumentException.class, () -> ReferenceTrajectory.of(base, pairs, sgd, 2, ReferenceTrajectory.Pass.ORDERED, 1, 0, 2, 5));
     }
 }

@@ -125,6 +125,7 @@ class HardeningTest {
         c.add(new Case("run, zero reference steps", run("s23", "--reference-steps", "0"), "--reference-steps", out("s23")));
         c.add(new Case("run, unknown reference", run("s24", "--reference", "nope"), "--reference", out("s24")));
         c.add(new Case("run, expected reference with AdamW", run("s25", "--reference", "expected", "--optimizer", "adamw"), "--reference", out("s25")));
+        c.add(new Case("run, reference span above 1", run("s26", "--reference-span", "1.5"), "--reference-span", out("s26")));
         // smda run: contents
         c.add(new Case("run, a response longer than the context", replaced(run("c1"), "--pairs", hugePairs.toString()), "pair 'huge'", out("c1")));
         c.add(new Case("run, no probes", replaced(run("c2"), "--probes", emptyProbes.toString()), "no probes", out("c2")));

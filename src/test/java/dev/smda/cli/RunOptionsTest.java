@@ -27,13 +27,30 @@ class RunOptionsTest {
     }
 
     @Test
+    void theCheckpointsCoverTheFirstHalfOfThePassUnlessSet() {
+        assertEquals(0.5, configured().update().referenceSpan());
+        assertEquals(1.0, configured("--reference-span", "1").update().referenceSpan());
+        assertEquals(1.0, RunConfig.paper().update().referenceSpan());
+    }
+
+    @Test
+    void aRunJsonWrittenBeforeTheSpanExistedReadsAsTheWholePass() throws Exception {
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) dev.smda.io.Json.MAPPER.readTree(dev.smda.io.Json.compact(RunConfig.defaults()));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) json.get("update")).remove("reference_span");
+        RunConfig old = dev.smda.io.Json.MAPPER.treeToValue(json, RunConfig.class);
+        assertEquals(1.0, old.update().referenceSpan());
+        assertEquals(old.update(), configured("--reference-span", "1").update(), "--reference-span 1 resumes it");
+    }
+
+    @Test
     void aRunJsonWrittenBeforeTheReferencePassExistedReadsAsTheOrderedPass() throws Exception {
         var json = (com.fasterxml.jackson.databind.node.ObjectNode) dev.smda.io.Json.MAPPER.readTree(dev.smda.io.Json.compact(RunConfig.defaults()));
         var update = (com.fasterxml.jackson.databind.node.ObjectNode) json.get("update");
         update.remove("reference");
         update.remove("reference_steps");
+        update.remove("reference_span");
         RunConfig old = dev.smda.io.Json.MAPPER.treeToValue(json, RunConfig.class);
         assertEquals(ReferenceTrajectory.Pass.ORDERED, old.update().reference());
-        assertEquals(old.update(), configured("--reference", "ordered").update(), "--reference ordered resumes it");
+        assertEquals(old.update(), configured("--reference", "ordered", "--reference-span", "1").update(), "--reference ordered --reference-span 1 resumes it");
     }
 }

@@ -61,7 +61,7 @@ class GradientBaselinesTest {
             Map<String, SftExample> examples = new LinkedHashMap<>();
             TinyWorld.PAIRS.forEach(p -> examples.put(p.id(), PairEffects.example(world.lm, p, null)));
             RunConfig d = RunConfig.defaults();
-            RunConfig runConfig = d.with("test", new RunConfig.Update(SftConfig.Optimizer.SGD, lr, 1, SftConfig.Mode.FULL, 8, 16, 0, 1, ReferenceTrajectory.Pass.ORDERED, RunConfig.Update.REFERENCE_STEPS));
+            RunConfig runConfig = d.with("test", new RunConfig.Update(SftConfig.Optimizer.SGD, lr, 1, SftConfig.Mode.FULL, 8, 16, 0, 1, ReferenceTrajectory.Pass.ORDERED, RunConfig.Update.REFERENCE_STEPS, 1.0));
             Targets targets = new Targets(categories, category, active.length, true);
             ValidationContext ctx = new ValidationContext(world.lm, TinyWorld.PROBES, TinyWorld.PAIRS, examples, runConfig, null, policy, base, frozen,
                     targets, ValidationConfig.defaults(), Progress.SILENT);
