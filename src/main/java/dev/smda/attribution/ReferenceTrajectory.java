@@ -12,8 +12,9 @@ import java.util.Random;
 /**
  * Checkpoints of a reference fine-tuning run over every pair: the model at the start and after each
  * {@code 1/K} of the first {@code span} of a pass (span 1: the whole pass; ½: the models that
- * fine-tuning on a random half of the pairs passes through, as a user keeping half of them meets). The pass is either the run's update applied to one pair at a time in a
- * seeded order ({@link Pass#ORDERED}), or the pass's expectation over orders ({@link Pass#EXPECTED}).
+ * fine-tuning on a random half of the pairs passes through). The pass is either the run's update
+ * applied to one pair at a time in a seeded order ({@link Pass#ORDERED}), or the pass's expectation
+ * over orders ({@link Pass#EXPECTED}).
  * The base model is the first checkpoint and is not owned here; the others are closed with it. The
  * optimiser starts afresh at each checkpoint (exact for SGD; AdamW's moments restart).
  */
