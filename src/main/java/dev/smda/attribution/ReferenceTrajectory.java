@@ -73,9 +73,9 @@ public final class ReferenceTrajectory implements AutoCloseable {
         return new ReferenceTrajectory(models);
     }
 
-    /** The pairs of the pass before checkpoint {@code c}; rounded down, so that span 1 gives the whole pass's exact division. */
+    /** The pairs of the pass before checkpoint {@code c}, rounded down (at span 1, the integer division c · pairs / checkpoints). */
     static int pairsBefore(int c, int checkpoints, double span, int pairs) {
-        return span == 1 ? c * pairs / checkpoints : (int) Math.floor(c * span * pairs / checkpoints);
+        return (int) Math.floor(c * span * pairs / checkpoints);
     }
 
     /** The checkpoints, the base first. */

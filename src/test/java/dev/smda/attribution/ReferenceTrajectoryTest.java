@@ -120,8 +120,7 @@ class ReferenceTrajectoryTest {
     @Test
     void theOrderedPassIsTheUpdateOnEachPairInTheSeededOrder() {
         SftConfig sgd = SftConfig.sgd(LR, 1);
-        List<SftExample> order = new java.util.ArrayList<>(pairs);
-        java.util.Collections.shuffle(order, new java.util.Random(5));
+        List<SftExample> order = seededOrder();
         String name = LlamaModel.EMBED;
         try (ReferenceTrajectory ordered = ReferenceTrajectory.of(base, pairs, sgd, 2, ReferenceTrajectory.Pass.ORDERED, 1, 1.0, 2, 5);
                 LlamaModel firstTwo = SftTrainer.train(base, List.of(List.of(order.get(0)), List.of(order.get(1))), sgd);
@@ -136,8 +135,7 @@ class ReferenceTrajectoryTest {
         assertEquals(List.of(0, 1, 3), List.of(0, 1, 2).stream().map(c -> ReferenceTrajectory.pairsBefore(c, 3, 1.0, 5)).toList());
         assertEquals(List.of(0, 0, 1), List.of(0, 1, 2).stream().map(c -> ReferenceTrajectory.pairsBefore(c, 3, 0.5, 5)).toList());
         SftConfig sgd = SftConfig.sgd(LR, 1);
-        List<SftExample> order = new java.util.ArrayList<>(pairs);
-        java.util.Collections.shuffle(order, new java.util.Random(5));
+        List<SftExample> order = seededOrder();
         String name = LlamaModel.EMBED;
         // so half of the ordered pass: the base twice, then the base after the first pair of the seeded order
         try (ReferenceTrajectory half = ReferenceTrajectory.of(base, pairs, sgd, 3, ReferenceTrajectory.Pass.ORDERED, 1, 0.5, 2, 5);
@@ -147,5 +145,12 @@ class ReferenceTrajectoryTest {
             assertEquals(0, apart.abs().max().getDouble(), 0.0);
         }
         assertThrows(IllegalArgumentException.class, () -> ReferenceTrajectory.of(base, pairs, sgd, 2, ReferenceTrajectory.Pass.ORDERED, 1, 0, 2, 5));
+    }
+
+    /** The pairs in the order the reference pass takes them with seed 5. */
+    private static List<SftExample> seededOrder() {
+        List<SftExample> order = new java.util.ArrayList<>(pairs);
+        java.util.Collections.shuffle(order, new java.util.Random(5));
+        return order;
     }
 }

@@ -35,22 +35,22 @@ class RunOptionsTest {
 
     @Test
     void aRunJsonWrittenBeforeTheSpanExistedReadsAsTheWholePass() throws Exception {
-        var json = (com.fasterxml.jackson.databind.node.ObjectNode) dev.smda.io.Json.MAPPER.readTree(dev.smda.io.Json.compact(RunConfig.defaults()));
-        ((com.fasterxml.jackson.databind.node.ObjectNode) json.get("update")).remove("reference_span");
-        RunConfig old = dev.smda.io.Json.MAPPER.treeToValue(json, RunConfig.class);
+        RunConfig old = writtenWithout("reference_span");
         assertEquals(1.0, old.update().referenceSpan());
         assertEquals(old.update(), configured("--reference-span", "1").update(), "--reference-span 1 resumes it");
     }
 
     @Test
     void aRunJsonWrittenBeforeTheReferencePassExistedReadsAsTheOrderedPass() throws Exception {
-        var json = (com.fasterxml.jackson.databind.node.ObjectNode) dev.smda.io.Json.MAPPER.readTree(dev.smda.io.Json.compact(RunConfig.defaults()));
-        var update = (com.fasterxml.jackson.databind.node.ObjectNode) json.get("update");
-        update.remove("reference");
-        update.remove("reference_steps");
-        update.remove("reference_span");
-        RunConfig old = dev.smda.io.Json.MAPPER.treeToValue(json, RunConfig.class);
+        RunConfig old = writtenWithout("reference", "reference_steps", "reference_span");
         assertEquals(ReferenceTrajectory.Pass.ORDERED, old.update().reference());
         assertEquals(old.update(), configured("--reference", "ordered", "--reference-span", "1").update(), "--reference ordered --reference-span 1 resumes it");
+    }
+
+    /** The defaults' run.json with these fields of its update removed, as an older smda wrote it, read back. */
+    private static RunConfig writtenWithout(String... fields) throws Exception {
+        var json = dev.smda.io.Json.MAPPER.readTree(dev.smda.io.Json.compact(RunConfig.defaults()));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) json.get("update")).remove(java.util.List.of(fields));
+        return dev.smda.io.Json.MAPPER.treeToValue(json, RunConfig.class);
     }
 }
