@@ -10,7 +10,11 @@ pairs in the top k, and how many pairs the run's flag rule (a positive score abo
 median |score|) flags, with the surprises among them. `smda run` implements one of these (kind
 median, standard deviation, push minus own kind); this script is how it was chosen.
 
-    python3 scripts/analysis/interference_variants.py RUN_DIR [RUN_DIR ...]
+    python3 scripts/analysis/interference_variants.py [--averaged] RUN_DIR [RUN_DIR ...]
+
+--averaged takes the effects through the policy from each pair's effect averaged over the run's
+checkpoints (its pairs/<id>.safetensors dX and dy) instead of the attribution chunks' effects at the
+base; on a one-checkpoint run both are the base's, which checks this script's refit against smda's.
 
 Needs numpy.
 """
@@ -26,7 +30,7 @@ def safetensors(path):
     raw = Path(path).read_bytes()
     n = struct.unpack("<Q", raw[:8])[0]
     header = json.loads(raw[8:8 + n])
-    types = {"F64": np.float64, "F32": np.float32}
+    types = {"F64": np.float64, "F32": np.float32, "I64": np.int64, "I32": np.int32}
     out = {}
     for name, t in header.items():
         if name != "__metadata__":
@@ -39,7 +43,37 @@ def jsonl(path):
     return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
 
 
-def load(run):
+def averaged_category_effects(run, ids):
+    """Per pair and category, the change of the category's mean predicted behaviour through the policy refitted on
+    the probes moved by the pair's effect averaged over the run's checkpoints (its dX, dy), as smda computes it at
+    the base: the refit keeps the base's standardisation and λ, and the intercept follows the moved probes."""
+    policy = json.loads((Path(run) / "policy.json").read_text())
+    mean, scale, lam = np.array(policy["mean"]), np.array(policy["scale"]), policy["lambda"]
+    base, _ = safetensors(Path(run) / "base.safetensors")
+    manifest = json.loads((Path(run) / "run.json").read_text())
+    probes = jsonl(manifest["inputs"]["probes"]["path"])
+    categories = list(dict.fromkeys(p["category"] for p in probes))
+    member = np.array([[p["category"] == c for p in probes] for c in categories], float)
+    member /= member.sum(1, keepdims=True)
+
+    def fitted(z, y):
+        """The fitted behaviour of every probe (intercept unpenalised when the policy has one)."""
+        if policy["fit_intercept"]:
+            zc, yc = z - z.mean(0), y - y.mean()
+            beta = np.linalg.solve(zc.T @ zc + lam * np.eye(z.shape[1]), zc.T @ yc)
+            return y.mean() + zc @ beta
+        return z @ np.linalg.solve(z.T @ z + lam * np.eye(z.shape[1]), z.T @ y)
+
+    z0, y0 = (base["X"] - mean) / scale, base["y"]
+    before = fitted(z0, y0)
+    out = []
+    for pair in ids:
+        effect, _ = safetensors(Path(run) / "pairs" / f"{pair}.safetensors")
+        out.append(member @ (fitted(z0 + effect["dX"] / scale, y0 + effect["dy"]) - before))
+    return np.array(out)
+
+
+def load(run, averaged=False):
     manifest = json.loads((Path(run) / "run.json").read_text())
     pairs_file = Path(manifest["inputs"]["pairs"]["path"])
     pairs = jsonl(pairs_file)
@@ -56,7 +90,7 @@ def load(run):
         ids += json.loads(meta["pairs"])
     by_id = {p["id"]: p for p in pairs}
     pairs = [by_id[i] for i in ids]
-    return pairs, categories, harmful, truth, np.vstack(effects)
+    return pairs, categories, harmful, truth, averaged_category_effects(run, ids) if averaged else np.vstack(effects)
 
 
 def taken(effects, pair_harmful, how):
@@ -92,10 +126,11 @@ WAYS = ["as they are", "less kind median", "less kind median, / MAD", "less kind
 SCORES = ["push", "push - |own category|", "push - mean |own kind|", "max push - |own category|"]
 
 if __name__ == "__main__":
-    runs = sys.argv[1:]
+    averaged = "--averaged" in sys.argv[1:]
+    runs = [a for a in sys.argv[1:] if a != "--averaged"]
     rows = {}
     for run in runs:
-        pairs, categories, harmful, truth, effects = load(run)
+        pairs, categories, harmful, truth, effects = load(run, averaged)
         planted = np.array([truth[p["id"]]["interference"] for p in pairs])
         surprise = np.array([truth[p["id"]]["kind"] == "surprise" for p in pairs])
         k = planted.sum()

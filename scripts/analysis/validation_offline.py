@@ -34,13 +34,18 @@ reports that the validation itself does not:
                        the base model alone, or per kind of probe (the base's on harmful probes, the
                        checkpoints' on harmless ones), Δβ refitted per pair: LDS, share of the noise
                        ceiling, predicted size, and the difference from the run's own scores with a
-                       paired bootstrap interval.
+                       paired bootstrap interval;
+  --lambdas L1,L2,...  the policy refitted at other ridge penalties (standardisation kept): its fit in
+                       sample and leave-one-out, and smda's summed per-pair Δβ (each pair's refitted at
+                       that λ) scored against the retrained policies refitted at that λ, beside their
+                       noise ceiling, with the LDS's difference from the run's λ (paired interval).
 
   python3 scripts/analysis/validation_offline.py RUN_DIR [--validation DIR] [--mix RUN2] [--datamodel DIR]
-      [--additive-share DIR] [--pathways] [--by-kind] [--dy-sources]
+      [--additive-share DIR] [--pathways] [--by-kind] [--dy-sources] [--lambdas L1,L2]
   python3 scripts/analysis/validation_offline.py --check-additive-share
 """
 import argparse
+import copy
 import json
 import os
 import struct
@@ -95,6 +100,7 @@ class Validation:
         self.category = category = np.array([categories.index(p["category"]) for p in probes])
         index = {p: i for i, p in enumerate(pairs)}
         subsets = json.load(open(os.path.join(folder, "subsets.json")))
+        self.folder = folder
         self.membership = np.zeros((len(subsets), len(pairs)))
         for s, subset in enumerate(subsets):
             self.membership[s, [index[p] for p in subset]] = 1
@@ -226,11 +232,12 @@ def check_additive_share(seed=0):
 
 
 class Policy:
-    """The run's policy refitted as the validation refits it: the base's standardisation and λ kept."""
+    """The run's policy refitted as the validation refits it: the base's standardisation and λ kept (or another λ)."""
 
-    def __init__(self, run):
+    def __init__(self, run, lam=None):
         policy = json.load(open(os.path.join(run, "policy.json")))
-        self.mean, self.scale, self.lam = np.array(policy["mean"]), np.array(policy["scale"]), policy["lambda"]
+        self.mean, self.scale = np.array(policy["mean"]), np.array(policy["scale"])
+        self.lam = policy["lambda"] if lam is None else lam
         self.intercept = policy["fit_intercept"]
         base = safetensors(os.path.join(run, "base.safetensors"))
         self.x0, self.y0 = base["X"], base["y"]
@@ -245,6 +252,15 @@ class Policy:
     def change(self, dx, dy):
         """Δβ of the policy refitted on the base's probes moved by dx and dy."""
         return self.refit(self.x0 + dx, self.y0 + dy) - self.beta0
+
+    def fit(self):
+        """The base policy's R² in sample and leave-one-out (the intercept unpenalised, so the hat matrix is 1/n plus the ridge's)."""
+        z = (self.x0 - self.mean) / self.scale
+        zc, yc = (z - z.mean(0), self.y0 - self.y0.mean()) if self.intercept else (z, self.y0)
+        hat = zc @ np.linalg.solve(zc.T @ zc + self.lam * np.eye(z.shape[1]), zc.T) + (1 / len(z) if self.intercept else 0)
+        residual = yc - hat @ yc
+        total = (yc ** 2).sum()
+        return 1 - (residual ** 2).sum() / total, 1 - ((residual / (1 - np.diag(hat))) ** 2).sum() / total
 
 
 def pair_effects(run):
@@ -279,6 +295,37 @@ def pathways(run, folder):
         predicted = np.array(predicted)
         rhos = [spearmanr(predicted[:, t], target[:, t])[0] for t in range(target.shape[1]) if np.ptp(target[:, t]) > 0]
         print(f"coefficients refitted from {name}: LDS {np.mean(rhos):.3f} against the other orders' mean")
+
+
+def lambda_sweep(run, test, lambdas, samples):
+    """Per λ: the base policy's fit, and smda's summed per-pair Δβ against the policy retrained and refitted at that λ,
+    with its LDS minus the run's λ's on the same resampled subsets (each λ scored against its own refitted targets)."""
+    effects = list(pair_effects(run).values())
+    outcomes = [retrainings(test.folder, s) for s in range(len(test.membership))]
+    rng = np.random.default_rng(1)
+    n = len(test.membership)
+    picks = [rng.integers(0, n, n) for _ in range(samples)]
+    own = own_lds = None
+    for lam in [None] + lambdas:
+        policy = Policy(run, lam)
+        changes = np.array([[policy.refit(o["X"], o["y"]) - policy.beta0 for o in orders] for orders in outcomes])
+        at = copy.copy(test)
+        at.orders = {**test.orders, "coefficients": changes.transpose(1, 0, 2)}
+        at.actual = {**test.actual, "coefficients": changes.mean(1)}
+        predicted = np.array([policy.change(e["dX"], e["dy"]) for e in effects])
+        ceiling = float(np.nanmean(at.ceilings("coefficients")))
+        lds = at.family_lds(predicted, "coefficients", np.arange(n))
+        size = np.median(np.linalg.norm(at.membership @ predicted, axis=1) / np.linalg.norm(at.actual["coefficients"], axis=1))
+        r2, loo = policy.fit()
+        line = (f"lambda {policy.lam:9.4g}: R2 {r2:.3f} in sample, {loo:.3f} leave-one-out; coefficients: ceiling {ceiling:.3f},"
+                f" smda {lds:.3f} ({lds / ceiling:.0%}) x{size:.2f}")
+        resampled = [at.family_lds(predicted, "coefficients", p) for p in picks]
+        if own is None:
+            own, own_lds = resampled, lds
+            print(line + " (the run's λ)")
+        else:
+            low, high = np.percentile(np.array(resampled) - own, [2.5, 97.5])
+            print(line + f"; LDS minus the run's λ's {lds - own_lds:+.3f} [{low:+.3f}, {high:+.3f}]")
 
 
 def by_kind(run, test, scores):
@@ -362,6 +409,7 @@ def main():
     parser.add_argument("--pathways", action="store_true", help="refit the policy from smda's sums or one order's measured dX, dy")
     parser.add_argument("--by-kind", action="store_true", help="the probes' LDS per category and kind, and of the run's dy at the base and over checkpoints")
     parser.add_argument("--dy-sources", action="store_true", help="smda's scores rebuilt with each pair's dy from its checkpoints, the base alone, or per kind of probe")
+    parser.add_argument("--lambdas", help="comma-separated ridge penalties at which the policy, its retrained change and smda's Δβ are refitted")
     parser.add_argument("--samples", type=int, default=1000, help="bootstrap resamples of the paired difference (default 1000)")
     args = parser.parse_args()
     if args.check_additive_share:
@@ -392,6 +440,8 @@ def main():
             print(f"datamodel from {n} subsets", test.lds(weights))
     if args.pathways:
         pathways(args.run, folder)
+    if args.lambdas:
+        lambda_sweep(args.run, test, [float(v) for v in args.lambdas.split(",")], args.samples)
     if args.by_kind:
         by_kind(args.run, test, scores)
     if args.dy_sources:
