@@ -35,7 +35,8 @@ reports that the validation itself does not:
                        checkpoints' on harmless ones), Δβ refitted per pair: LDS, share of the noise
                        ceiling, predicted size, and the difference from the run's own scores with a
                        paired bootstrap interval;
-  --lambdas L1,L2,...  the policy refitted at other ridge penalties (standardisation kept): its fit in
+  --lambdas L1,L2,...  the policy refitted at other ridge penalties (a number, or loo-1se for the λ smda's
+                       --lambda-criterion loo-1se would choose; standardisation kept): its fit in
                        sample and leave-one-out, and smda's summed per-pair Δβ (each pair's refitted at
                        that λ) scored against the retrained policies refitted at that λ, beside their
                        noise ceiling, with the LDS's difference from the run's λ (paired interval).
@@ -254,13 +255,27 @@ class Policy:
         return self.refit(self.x0 + dx, self.y0 + dy) - self.beta0
 
     def fit(self):
-        """The base policy's R² in sample and leave-one-out (the intercept unpenalised, so the hat matrix is 1/n plus the ridge's)."""
+        """The base policy's R² in sample and leave-one-out."""
+        residual, loo = self.residuals(self.lam)
+        total = ((self.y0 - self.y0.mean()) ** 2).sum() if self.intercept else (self.y0 ** 2).sum()
+        return 1 - (residual ** 2).sum() / total, 1 - (loo ** 2).sum() / total
+
+    def residuals(self, lam):
+        """The base fit's residuals at λ, in sample and leave-one-out (the intercept unpenalised: hat matrix 1/n plus the ridge's)."""
         z = (self.x0 - self.mean) / self.scale
         zc, yc = (z - z.mean(0), self.y0 - self.y0.mean()) if self.intercept else (z, self.y0)
-        hat = zc @ np.linalg.solve(zc.T @ zc + self.lam * np.eye(z.shape[1]), zc.T) + (1 / len(z) if self.intercept else 0)
+        hat = zc @ np.linalg.solve(zc.T @ zc + lam * np.eye(z.shape[1]), zc.T) + (1 / len(z) if self.intercept else 0)
         residual = yc - hat @ yc
-        total = (yc ** 2).sum()
-        return 1 - (residual ** 2).sum() / total, 1 - ((residual / (1 - np.diag(hat))) ** 2).sum() / total
+        return residual, residual / (1 - np.diag(hat))
+
+    def one_standard_error_lambda(self):
+        """smda's --lambda-criterion loo-1se on its default grid: the largest λ whose leave-one-out error is within one
+        standard error (of the best λ's per-probe squared errors) of the best."""
+        grid = [10 ** (-3 + 7 * i / 35) for i in range(36)]
+        squared = [self.residuals(lam)[1] ** 2 for lam in grid]
+        best = int(np.argmin([e.mean() for e in squared]))
+        bound = squared[best].mean() + squared[best].std(ddof=1) / np.sqrt(len(squared[best]))
+        return max(lam for lam, e in zip(grid, squared) if lam >= grid[best] and e.mean() <= bound)
 
 
 def pair_effects(run):
@@ -298,34 +313,36 @@ def pathways(run, folder):
 
 
 def lambda_sweep(run, test, lambdas, samples):
-    """Per λ: the base policy's fit, and smda's summed per-pair Δβ against the policy retrained and refitted at that λ,
-    with its LDS minus the run's λ's on the same resampled subsets (each λ scored against its own refitted targets)."""
+    """Per λ: the base policy's fit, and smda's summed per-pair Δβ against the policy retrained and refitted at that λ
+    (features as measured, and as the SAE re-encodes them), with the LDS's difference from the run's λ on the same
+    resampled subsets (each λ scored against its own refitted targets)."""
     effects = list(pair_effects(run).values())
     outcomes = [retrainings(test.folder, s) for s in range(len(test.membership))]
     rng = np.random.default_rng(1)
     n = len(test.membership)
     picks = [rng.integers(0, n, n) for _ in range(samples)]
-    own = own_lds = None
+    own = {}
     for lam in [None] + lambdas:
-        policy = Policy(run, lam)
-        changes = np.array([[policy.refit(o["X"], o["y"]) - policy.beta0 for o in orders] for orders in outcomes])
-        at = copy.copy(test)
-        at.orders = {**test.orders, "coefficients": changes.transpose(1, 0, 2)}
-        at.actual = {**test.actual, "coefficients": changes.mean(1)}
+        policy = Policy(run, Policy(run).one_standard_error_lambda() if lam == "loo-1se" else lam)
         predicted = np.array([policy.change(e["dX"], e["dy"]) for e in effects])
-        ceiling = float(np.nanmean(at.ceilings("coefficients")))
-        lds = at.family_lds(predicted, "coefficients", np.arange(n))
-        size = np.median(np.linalg.norm(at.membership @ predicted, axis=1) / np.linalg.norm(at.actual["coefficients"], axis=1))
         r2, loo = policy.fit()
-        line = (f"lambda {policy.lam:9.4g}: R2 {r2:.3f} in sample, {loo:.3f} leave-one-out; coefficients: ceiling {ceiling:.3f},"
-                f" smda {lds:.3f} ({lds / ceiling:.0%}) x{size:.2f}")
-        resampled = [at.family_lds(predicted, "coefficients", p) for p in picks]
-        if own is None:
-            own, own_lds = resampled, lds
-            print(line + " (the run's λ)")
-        else:
-            low, high = np.percentile(np.array(resampled) - own, [2.5, 97.5])
-            print(line + f"; LDS minus the run's λ's {lds - own_lds:+.3f} [{low:+.3f}, {high:+.3f}]")
+        line = f"lambda {policy.lam:9.4g}: R2 {r2:.3f} in sample, {loo:.3f} leave-one-out"
+        for features in ["X", "X_reencoded"]:
+            changes = np.array([[policy.refit(o[features], o["y"]) - policy.beta0 for o in orders] for orders in outcomes])
+            at = copy.copy(test)
+            at.orders = {**test.orders, "coefficients": changes.transpose(1, 0, 2)}
+            at.actual = {**test.actual, "coefficients": changes.mean(1)}
+            ceiling = float(np.nanmean(at.ceilings("coefficients")))
+            lds = at.family_lds(predicted, "coefficients", np.arange(n))
+            size = np.median(np.linalg.norm(at.membership @ predicted, axis=1) / np.linalg.norm(at.actual["coefficients"], axis=1))
+            line += f"; {'re-encoded' if features != 'X' else 'coefficients'}: ceiling {ceiling:.3f}, smda {lds:.3f} ({lds / ceiling:.0%}) x{size:.2f}"
+            resampled = np.array([at.family_lds(predicted, "coefficients", p) for p in picks])
+            if lam is None:
+                own[features] = (lds, resampled)
+            else:
+                low, high = np.percentile(resampled - own[features][1], [2.5, 97.5])
+                line += f", minus the run's λ {lds - own[features][0]:+.3f} [{low:+.3f}, {high:+.3f}]"
+        print(line + (" (the run's λ)" if lam is None else ""))
 
 
 def by_kind(run, test, scores):
@@ -409,7 +426,7 @@ def main():
     parser.add_argument("--pathways", action="store_true", help="refit the policy from smda's sums or one order's measured dX, dy")
     parser.add_argument("--by-kind", action="store_true", help="the probes' LDS per category and kind, and of the run's dy at the base and over checkpoints")
     parser.add_argument("--dy-sources", action="store_true", help="smda's scores rebuilt with each pair's dy from its checkpoints, the base alone, or per kind of probe")
-    parser.add_argument("--lambdas", help="comma-separated ridge penalties at which the policy, its retrained change and smda's Δβ are refitted")
+    parser.add_argument("--lambdas", help="comma-separated ridge penalties (or loo-1se, smda's one-standard-error rule) at which the policy, its retrained change and smda's Δβ are refitted")
     parser.add_argument("--samples", type=int, default=1000, help="bootstrap resamples of the paired difference (default 1000)")
     args = parser.parse_args()
     if args.check_additive_share:
@@ -441,7 +458,7 @@ def main():
     if args.pathways:
         pathways(args.run, folder)
     if args.lambdas:
-        lambda_sweep(args.run, test, [float(v) for v in args.lambdas.split(",")], args.samples)
+        lambda_sweep(args.run, test, [v if v == "loo-1se" else float(v) for v in args.lambdas.split(",")], args.samples)
     if args.by_kind:
         by_kind(args.run, test, scores)
     if args.dy_sources:

@@ -78,7 +78,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--lambda", description = "Fix the ridge penalty (default: chosen by --lambda-criterion; paper: 5).")
     Double lambda;
 
-    @Option(names = "--lambda-criterion", description = "loo (least exact leave-one-out error, default), loo-1se (the largest lambda within one standard error of it) or gcv.")
+    @Option(names = "--lambda-criterion", description = "loo-1se (the largest lambda whose exact leave-one-out error is within one standard error of the least; default: a steadier policy change at a fit within noise of the best), loo (the least leave-one-out error) or gcv.")
     String criterion;
 
     @Option(names = "--optimizer", description = "Per-pair update: sgd (default) or adamw.")

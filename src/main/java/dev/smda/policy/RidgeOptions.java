@@ -33,8 +33,4 @@ public record RidgeOptions(boolean fitIntercept, boolean standardize, Double lam
     public static List<Double> defaultGrid() {
         return java.util.stream.IntStream.range(0, 36).mapToObj(i -> Math.pow(10, -3 + 7.0 * i / 35)).toList();
     }
-
-    public static RidgeOptions standard() {
-        return new RidgeOptions(true, true, null, defaultGrid(), Criterion.LOO);
-    }
 }
