@@ -9,7 +9,7 @@ import java.util.List;
  * policy's change then decomposed exactly ({@link PolicyDecomposition}). With checkpoints, the
  * policy's change is taken from the effects averaged over them (what predicts fine-tuning on a set
  * best), each category's from the effect on the base model alone (what finds interference best on
- * the worlds it was chosen on: README, *Interference at the base*). The measured ΔX and Δy of
+ * the worlds it was chosen on: docs/validation-record.md, *Interference at the base*). The measured ΔX and Δy of
  * every pair are kept by a {@link RawEffects} store as they are made, so a run resumes per pair.
  */
 public final class ExactEstimator implements PairEstimator {

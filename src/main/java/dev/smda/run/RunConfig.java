@@ -69,7 +69,7 @@ public record RunConfig(
         CHECKPOINTS,
         /**
          * The update's Δy at the base model alone on harmful probes, the checkpoints' mean on harmless
-         * ones (README, *Where the probes' shortfall lies*); ΔX stays the checkpoints' mean.
+         * ones (docs/validation-record.md, *Where the probes' shortfall lies*); ΔX stays the checkpoints' mean.
          */
         PER_KIND
     }
@@ -120,7 +120,7 @@ public record RunConfig(
 
         /**
          * The share of the pass the checkpoints cover unless set: the first half, the models that
-         * fine-tuning on a random half of the pairs passes through (README, *The reference span*).
+         * fine-tuning on a random half of the pairs passes through (docs/validation-record.md, *The reference span*).
          */
         public static final double REFERENCE_SPAN = 0.5;
 

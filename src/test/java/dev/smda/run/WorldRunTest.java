@@ -78,7 +78,7 @@ class WorldRunTest {
                 precision, byLoss, bySize, flagged, flaggedPlanted);
         // measured with the defaults (ΔX linearised, 4 checkpoints of the expected pass, the category criterion relative to each kind on the effects at
         // the base): precision 0.90 (base loss alone 0.20, change size alone 0.75, 0.55 with the ordered pass); 20 flagged, 18 of them
-        // planted, 1 surprise pair; precision asserted with one pair to spare. Other worlds: README, "Interference at the base".
+        // planted, 1 surprise pair; precision asserted with one pair to spare. Other worlds: README, "What the defaults reach".
         assertTrue(precision >= 0.85, "precision at " + k + ": " + precision);
         assertTrue(precision >= byLoss + 0.3 && precision >= bySize, "the decomposition adds to what loss and effect size show");
         assertTrue(flaggedPlanted >= 0.8 * k && flaggedPlanted >= 0.8 * flagged, "flagged pairs are mostly planted: " + flaggedPlanted + " of " + flagged);

@@ -124,7 +124,7 @@ class ValidationTest {
 
     /**
      * The README's figures for smda's defaults on this sample of the shipped world's validation
-     * ("What it measures": the first 16 of its 32 subsets in the first 2 of their 3 orders; LDS of
+     * ("What the defaults reach": the first 16 of its 32 subsets in the first 2 of their 3 orders; LDS of
      * probes, categories, coefficients as measured and re-encoded) lie within this sample's 95%
      * bootstrap intervals over subsets: the tolerance is the retrainings' noise as measured here
      * (0.679 [0.540, 0.761], 0.706 [0.490, 0.840], 0.472 [0.357, 0.531], 0.232 [0.157, 0.279] as
