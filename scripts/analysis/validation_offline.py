@@ -39,10 +39,15 @@ reports that the validation itself does not:
                        --lambda-criterion loo-1se would choose; standardisation kept): its fit in
                        sample and leave-one-out, and smda's summed per-pair Δβ (each pair's refitted at
                        that λ) scored against the retrained policies refitted at that λ, beside their
-                       noise ceiling, with the LDS's difference from the run's λ (paired interval).
+                       noise ceiling, with the LDS's difference from the run's λ (paired interval);
+  --reshape            whether smda's per-pair scores err as a group or in scale, from their own numbers
+                       alone: each pair's score shrunk towards the mean of the pairs of its labelled
+                       category and kind, or raised to a power of its distance from the median, and the
+                       LDS of each; with a `*.truth.jsonl` beside the pairs, how much of each category's
+                       unexplained change follows how many pairs of each planted kind a subset holds.
 
   python3 scripts/analysis/validation_offline.py RUN_DIR [--validation DIR] [--mix RUN2] [--datamodel DIR]
-      [--additive-share DIR] [--pathways] [--by-kind] [--dy-sources] [--lambdas L1,L2]
+      [--additive-share DIR] [--pathways] [--by-kind] [--dy-sources] [--lambdas L1,L2] [--reshape]
   python3 scripts/analysis/validation_offline.py --check-additive-share
 """
 import argparse
@@ -397,6 +402,40 @@ def dy_sources(run, test, scores, samples):
         print(f"  minus the run's own, paired 95% interval {test.paired_difference(rebuilt, scores, samples=samples)}")
 
 
+def reshape(run, test, scores):
+    """smda's scores shrunk towards their group's mean or raised to a power: gains would say the per-pair errors are a group bias or a scale."""
+    manifest = json.load(open(os.path.join(run, "run.json")))
+    pairs = jsonl(manifest["inputs"]["pairs"]["path"])
+    group = np.array([f"{p['category']} {bool(p.get('harmful'))}" for p in pairs])
+
+    def shrunk(x, k):
+        out = x.copy()
+        for g in set(group):
+            mean = x[group == g].mean(0)
+            out[group == g] = mean + k * (x[group == g] - mean)
+        return out
+
+    def powered(x, g):
+        centred = x - np.median(x, 0)  # a shift common to every pair changes no subset's rank
+        return np.sign(centred) * np.abs(centred) ** g
+
+    for k in [0.75, 0.5, 0.25, 0]:
+        print(f"shrunk towards the mean of its category and kind, x{k}", test.lds({f: shrunk(scores[f], k) for f in FAMILIES}))
+    for g in [0.5, 0.75, 0.9, 1.25]:
+        print(f"distance from the median to the power {g}", test.lds({f: powered(scores[f], g) for f in FAMILIES}))
+    truth_file = manifest["inputs"]["pairs"]["path"][: -len(".jsonl")] + ".truth.jsonl"
+    if not os.path.exists(truth_file):
+        return
+    kinds = np.array([t["kind"] for t in jsonl(truth_file)])
+    categories = list(dict.fromkeys(p["category"] for p in jsonl(manifest["inputs"]["probes"]["path"])))
+    predicted, actual = test.membership @ scores["categories"], test.actual["categories"]
+    print("per category: correlation over subsets of the change the prediction leaves unexplained (least squares) with the count of each planted kind")
+    for c, name in enumerate(categories):
+        fitted = np.polyval(np.polyfit(predicted[:, c], actual[:, c], 1), predicted[:, c])
+        counts = {k: np.corrcoef(test.membership @ (kinds == k), actual[:, c] - fitted)[0, 1] for k in sorted(set(kinds))}
+        print(f"  {name:28s}" + "".join(f" {k} {r:+.2f}" for k, r in counts.items()))
+
+
 def ridge(x, y, lam):
     xc, yc = x - x.mean(0), y - y.mean(0)
     return np.linalg.solve(xc.T @ xc + lam * np.eye(x.shape[1]), xc.T @ yc)
@@ -427,6 +466,7 @@ def main():
     parser.add_argument("--by-kind", action="store_true", help="the probes' LDS per category and kind, and of the run's dy at the base and over checkpoints")
     parser.add_argument("--dy-sources", action="store_true", help="smda's scores rebuilt with each pair's dy from its checkpoints, the base alone, or per kind of probe")
     parser.add_argument("--lambdas", help="comma-separated ridge penalties (or loo-1se, smda's one-standard-error rule) at which the policy, its retrained change and smda's Δβ are refitted")
+    parser.add_argument("--reshape", action="store_true", help="smda's scores shrunk towards their category's mean or raised to a power; residuals against planted kinds")
     parser.add_argument("--samples", type=int, default=1000, help="bootstrap resamples of the paired difference (default 1000)")
     args = parser.parse_args()
     if args.check_additive_share:
@@ -463,6 +503,8 @@ def main():
         by_kind(args.run, test, scores)
     if args.dy_sources:
         dy_sources(args.run, test, scores, args.samples)
+    if args.reshape:
+        reshape(args.run, test, scores)
     if args.additive_share:
         sample = Validation(args.run, args.additive_share)
         rng = np.random.default_rng(1)
