@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
         description = {"Measure the engine: float32 matmul, SAE encoding (d_in 3072, 12,288 features), and a forward pass and an SFT step of a",
             "12.6M-parameter Llama, in tokens/s and GFLOP/s. Subcommands time the demo, a validation, and SMDA at scale."},
         subcommands = {BenchCommand.DemoBench.class, BenchCommand.ValidateBench.class, BenchCommand.ScaleBench.class, BenchCommand.FidelityBench.class,
-            BenchCommand.LargeModelBench.class, BenchCommand.ClusterBench.class})
+            BenchCommand.LargeModelBench.class, BenchCommand.ClusterBench.class, BenchCommand.WorkersBench.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--batch", defaultValue = "8", description = "Sequences per batch (default: ${DEFAULT-VALUE}).")
@@ -54,9 +54,9 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The demo's run of the embedded world in a temporary folder. */
+    /** The demo's run of the embedded world in a temporary folder, where the demo runs it. */
     static SmdaRun.Result demoRun(Path out, Progress.Factory progress) throws Exception {
-        return demoRun(out, progress, Executor.Choice.IN_PROCESS);
+        return demoRun(out, progress, Demo.where());
     }
 
     static SmdaRun.Result demoRun(Path out, Progress.Factory progress, Executor.Choice where) throws Exception {
@@ -277,26 +277,46 @@ final class BenchCommand implements Callable<Integer> {
                 AtomicFiles.deleteRecursively(out);
             }
         }
+    }
 
-        private record Timed(String name, SmdaRun.Result result, double seconds, Map<String, byte[]> files) {
-            static Timed run(String name, Path dir, Executor.Choice where) throws Exception {
-                long start = System.nanoTime();
-                SmdaRun.Result r = demoRun(dir, Progress.SILENT, where);
-                double seconds = (System.nanoTime() - start) / 1e9;
-                return new Timed(name, r, seconds, r.directory().resultFiles());
+    @Command(name = "workers", mixinStandardHelpOptions = true,
+            description = {"The demo in this process on one worker (every engine thread on one pair at a time) and on one worker per engine thread",
+                "(as `smda demo` runs it): seconds in all and estimating the pairs, the speed-up, and whether the per-pair results are byte-identical."})
+    static final class WorkersBench implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            Path out = Files.createTempDirectory("smda-bench-workers");
+            try {
+                System.out.printf("the demo (embedded world, 200 pairs), %d engine threads%n", dev.smda.tensor.Torch.threads());
+                Timed one = Timed.run("in-process, 1 worker", out.resolve("one"), Executor.Choice.IN_PROCESS);
+                one.print(one);
+                Timed.run("in-process, " + Demo.where().workers() + " workers", out.resolve("several"), Demo.where()).print(one);
+                return 0;
+            } finally {
+                AtomicFiles.deleteRecursively(out);
             }
+        }
+    }
 
-            void print(Timed reference) throws java.io.IOException {
-                dev.smda.run.RunManifest manifest = result.directory().readManifest();
-                double estimate = manifest.estimationSeconds();
-                double referenceEstimate = reference.result.directory().readManifest().estimationSeconds();
-                boolean same = files.keySet().equals(reference.files.keySet())
-                        && files.keySet().stream().allMatch(k -> java.util.Arrays.equals(files.get(k), reference.files.get(k)));
-                System.out.printf("%-32s %7.1f s in all (%.2fx), estimating the pairs %7.1f s (%.2fx)%s; results %s%n", name, seconds, reference.seconds / seconds,
-                        estimate, referenceEstimate / estimate, manifest.timings().entrySet().stream().filter(e -> e.getKey().startsWith("open a worker"))
-                                .map(e -> String.format(", %s %.1f s", e.getKey(), e.getValue())).collect(java.util.stream.Collectors.joining()),
-                        same ? "byte-identical to in-process" : "DIFFER from in-process");
-            }
+    /** One timed demo run, and how it compares with a reference run. */
+    private record Timed(String name, SmdaRun.Result result, double seconds, Map<String, byte[]> files) {
+        static Timed run(String name, Path dir, Executor.Choice where) throws Exception {
+            long start = System.nanoTime();
+            SmdaRun.Result r = demoRun(dir, Progress.SILENT, where);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return new Timed(name, r, seconds, r.directory().resultFiles());
+        }
+
+        void print(Timed reference) throws java.io.IOException {
+            dev.smda.run.RunManifest manifest = result.directory().readManifest();
+            double estimate = manifest.estimationSeconds();
+            double referenceEstimate = reference.result.directory().readManifest().estimationSeconds();
+            boolean same = files.keySet().equals(reference.files.keySet())
+                    && files.keySet().stream().allMatch(k -> java.util.Arrays.equals(files.get(k), reference.files.get(k)));
+            System.out.printf("%-32s %7.1f s in all (%.2fx), estimating the pairs %7.1f s (%.2fx)%s; results %s%n", name, seconds, reference.seconds / seconds,
+                    estimate, referenceEstimate / estimate, manifest.timings().entrySet().stream().filter(e -> e.getKey().startsWith("open a worker"))
+                            .map(e -> String.format(", %s %.1f s", e.getKey(), e.getValue())).collect(java.util.stream.Collectors.joining()),
+                    same ? "byte-identical to the first" : "DIFFER from the first");
         }
     }
 }

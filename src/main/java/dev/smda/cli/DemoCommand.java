@@ -45,13 +45,13 @@ final class DemoCommand implements Callable<Integer> {
         System.out.printf("SMDA demo on the embedded world %s -> %s%n", world, out);
         SmdaRun.Result result;
         try {
-            result = new SmdaRun(Demo.config(), inputs, out, Progress.console()).execute(resume);
+            result = new SmdaRun(Demo.config(), inputs, out, Progress.console(), Demo.where()).execute(resume);
         } catch (BadInputException e) {
             if (!resume || !e.getMessage().contains("resume only with the same inputs")) {
                 throw e;
             }
             AtomicFiles.deleteRecursively(out); // the world was rebuilt since: start over
-            result = new SmdaRun(Demo.config(), inputs, out, Progress.console()).execute(false);
+            result = new SmdaRun(Demo.config(), inputs, out, Progress.console(), Demo.where()).execute(false);
         }
         Summary.printAndWriteReport(result);
         TruthComparison truth = TruthComparison.of(result.analysis(), DataSets.truth(world.resolve(WorldLayout.TRUTH)), WorldManifest.read(world).gapCategory());

@@ -149,11 +149,11 @@ final class RunCommand implements Callable<Integer> {
     Integer maxLength;
 
     @Mixin
-    SparkOptions spark;
+    ExecutorOptions executor;
 
     @Override
     public Integer call() throws Exception {
-        Executor.Choice where = spark.choice();
+        Executor.Choice where = executor.choice();
         Checks.model(model, "--model");
         Checks.folder(sae, "--sae");
         Checks.file(probes, "--probes");

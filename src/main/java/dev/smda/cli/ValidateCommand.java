@@ -78,11 +78,11 @@ final class ValidateCommand implements Callable<Integer> {
     }
 
     @Mixin
-    SparkOptions spark;
+    ExecutorOptions executor;
 
     @Override
     public Integer call() throws Exception {
-        dev.smda.execute.Executor.Choice where = spark.choice();
+        dev.smda.execute.Executor.Choice where = executor.choice();
         Checks.folder(run, "RUN_DIR");
         if (out != null) {
             Checks.output(out, "--out", true);

@@ -26,8 +26,12 @@ public interface Executor extends AutoCloseable {
     /** Runs every task, telling {@code listener}; returns when all are done. */
     <T, R> void run(Job<T, R> job, List<T> tasks, Listener<R> listener) throws IOException;
 
-    /** Tasks that can run at once (1 in-process). */
-    int slots();
+    /**
+     * How many tasks {@code items} independent items are best cut into here: one an item in-process,
+     * where handing a task over costs nothing; on a cluster a few per task slot, enough that results
+     * flow back steadily and a lost executor loses little.
+     */
+    int tasksFor(int items);
 
     /** Seconds spent on what the command's phases do not show (a cluster's workers opening), by name. */
     default Map<String, Double> timings() {
@@ -37,10 +41,29 @@ public interface Executor extends AutoCloseable {
     @Override
     default void close() {}
 
-    /** Where to run, as the user asked: {@code master} null for in-process. */
-    record Choice(String master, Map<String, String> settings) {
+    /**
+     * Where to run, as the user asked: {@code master} null for in-process, there on {@code workers}
+     * threads (a cluster's master sets its own parallelism).
+     */
+    record Choice(String master, Map<String, String> settings, int workers) {
 
-        public static final Choice IN_PROCESS = new Choice(null, Map.of());
+        public static final Choice IN_PROCESS = inProcess(1);
+
+        public Choice {
+            if (workers < 1) {
+                throw new IllegalArgumentException("at least one worker, not " + workers);
+            }
+        }
+
+        /** On the cluster {@code master}, with these Spark settings. */
+        public Choice(String master, Map<String, String> settings) {
+            this(master, settings, 1);
+        }
+
+        /** In this process, on {@code workers} threads. */
+        public static Choice inProcess(int workers) {
+            return new Choice(null, Map.of(), workers);
+        }
 
         public boolean inProcess() {
             return master == null;
@@ -49,7 +72,7 @@ public interface Executor extends AutoCloseable {
 
     /** The executor for {@code choice}. */
     static Executor of(Choice choice) throws IOException {
-        return choice.inProcess() ? new InProcessExecutor() : provider().open(choice);
+        return choice.inProcess() ? new InProcessExecutor(choice.workers()) : provider().open(choice);
     }
 
     /** A cluster started on this machine for tests and benchmarks. */

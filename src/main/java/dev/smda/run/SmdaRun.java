@@ -181,7 +181,7 @@ public final class SmdaRun {
                 }
             }
         }
-        int sliceSize = sliceSize(executor.slots(), pending);
+        int sliceSize = sliceSize(executor, pending);
         List<PairSlice> slices = new ArrayList<>();
         Map<Integer, PairAttribution[]> chunks = new LinkedHashMap<>();
         Map<Integer, Integer> missing = new LinkedHashMap<>();
@@ -245,19 +245,13 @@ public final class SmdaRun {
     /** Pairs the gradient estimator takes through one backward pass (on the embedded world, 2 cores: 16.3, 15.3 and 21.4 ms per pair at 32, 64 and 128). */
     private static final int GRADIENT_BATCH = 64;
 
-    /** Slices per task slot of a cluster: enough that results flow back steadily and a lost executor loses little. */
-    private static final int SLICES_PER_SLOT = 4;
-
     /**
-     * Pairs per slice: in-process, one pair for the exact estimator (its effect is written before the
-     * next starts) or one backward-pass batch; on a cluster, a few slices per slot, in whole batches.
+     * Pairs per slice: as many as the executor wants tasks (in-process, one pair for the exact
+     * estimator, whose effect is written before the next starts), in whole backward-pass batches.
      */
-    private int sliceSize(int slots, int pending) {
+    private int sliceSize(Executor executor, int pending) {
         int batch = config.estimator() == RunConfig.Estimator.GRADIENT ? GRADIENT_BATCH : 1;
-        if (slots <= 1) {
-            return batch;
-        }
-        int size = (int) Math.ceil(pending / (double) (slots * SLICES_PER_SLOT));
+        int size = (int) Math.ceil(pending / (double) Math.max(1, executor.tasksFor(pending)));
         return Math.max(batch, (size + batch - 1) / batch * batch);
     }
 

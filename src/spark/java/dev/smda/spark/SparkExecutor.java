@@ -39,6 +39,9 @@ final class SparkExecutor implements Executor {
     /** JVM options every executor needs, beside Spark's own module options (which Spark adds). */
     static final String EXECUTOR_JVM_OPTIONS = "-Dai.djl.offline=true -DOPT_OUT_TRACKING=true --enable-native-access=ALL-UNNAMED -Xss16m";
 
+    /** Tasks per task slot: enough that results flow back steadily and a lost executor loses little. */
+    private static final int TASKS_PER_SLOT = 4;
+
     private final JavaSparkContext spark;
     private final String master;
     /** Seconds each task that opened a worker spent opening it. */
@@ -65,20 +68,15 @@ final class SparkExecutor implements Executor {
     }
 
     @Override
-    public int slots() {
-        return Math.max(1, spark.defaultParallelism());
+    public int tasksFor(int items) {
+        return Math.min(items, Math.max(1, spark.defaultParallelism()) * TASKS_PER_SLOT);
     }
 
     @Override
     public <T, R> void run(Job<T, R> job, List<T> tasks, Listener<R> listener) throws IOException {
         String jobId = UUID.randomUUID().toString();
         String factory = job.factory().getName();
-        Class<R> resultType;
-        try {
-            resultType = job.factory().getDeclaredConstructor().newInstance().resultType();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
+        Class<R> resultType = job.newFactory().resultType();
         Broadcast<String> recipe = spark.broadcast(job.recipe());
         List<String> items = tasks.stream().map(Json::compact).toList();
         LinkedBlockingQueue<Object[]> results = new LinkedBlockingQueue<>();

@@ -126,6 +126,8 @@ class HardeningTest {
         c.add(new Case("run, unknown reference", run("s24", "--reference", "nope"), "--reference", out("s24")));
         c.add(new Case("run, expected reference with AdamW", run("s25", "--reference", "expected", "--optimizer", "adamw"), "--reference", out("s25")));
         c.add(new Case("run, reference span above 1", run("s26", "--reference-span", "1.5"), "--reference-span", out("s26")));
+        c.add(new Case("run, zero workers", run("s27", "--workers", "0"), "--workers", out("s27")));
+        c.add(new Case("run, workers with Spark", run("s28", "--workers", "2", "--spark", "local[2]"), "--workers", out("s28")));
         // smda run: contents
         c.add(new Case("run, a response longer than the context", replaced(run("c1"), "--pairs", hugePairs.toString()), "pair 'huge'", out("c1")));
         c.add(new Case("run, no probes", replaced(run("c2"), "--probes", emptyProbes.toString()), "no probes", out("c2")));

@@ -147,15 +147,11 @@ class FaultToleranceTest {
      */
     @Test
     void oneAndTwoThreadsAgreeWithinTheDocumentedTolerance() throws Exception {
-        Files.write(dir.resolve("four.jsonl"), Files.readAllLines(pairs).subList(0, 4));
-        RunInputs four = new RunInputs(WORLD.resolve("model"), WORLD.resolve("sae"), probes, dir.resolve("four.jsonl"));
+        Path one = oneThreadRun();
         int cores = Runtime.getRuntime().availableProcessors();
-        Torch.threads(1);
-        Path one = dir.resolve("one-thread");
-        new SmdaRun(CONFIG, four, one, Progress.SILENT).execute(false);
         Torch.threads(Math.max(2, cores));
         Path two = dir.resolve("two-threads");
-        new SmdaRun(CONFIG, four, two, Progress.SILENT).execute(false);
+        new SmdaRun(CONFIG, fourPairs(), two, Progress.SILENT).execute(false);
         Torch.threads(cores);
         double worst = 0;
         for (String id : List.of("pair-001", "pair-002", "pair-003", "pair-004")) {
@@ -171,5 +167,46 @@ class FaultToleranceTest {
         }
         System.out.printf("one against two threads: largest difference of dy, relative to the pair's largest |dy|: %.2e%n", worst);
         assertTrue(worst < 1e-3, "threads change dy by " + worst);
+    }
+
+    /**
+     * Two in-process workers give the bytes one worker gives on the same engine threads (one here, for
+     * the base's measurement too): which worker estimates a pair, and in what order the results come
+     * back, changes nothing.
+     */
+    @Test
+    void twoWorkersGiveTheBytesOfOneWorkerOnTheSameThreads() throws Exception {
+        Path one = oneThreadRun();
+        int cores = Runtime.getRuntime().availableProcessors();
+        Torch.threads(1);
+        Path workers = dir.resolve("two-workers");
+        new SmdaRun(CONFIG, fourPairs(), workers, Progress.SILENT, dev.smda.execute.Executor.Choice.inProcess(2)).execute(false);
+        Torch.threads(cores);
+        Map<String, byte[]> expected = results(one);
+        Map<String, byte[]> actual = results(workers);
+        assertEquals(expected.keySet(), actual.keySet());
+        expected.forEach((name, bytes) -> assertArrayEquals(bytes, actual.get(name), name + " differs between one worker and two"));
+    }
+
+    private static Path oneThread;
+
+    /** The first four pairs run on one engine thread, once for the tests that compare with it. */
+    private static synchronized Path oneThreadRun() throws IOException {
+        if (oneThread == null) {
+            int cores = Runtime.getRuntime().availableProcessors();
+            Torch.threads(1);
+            oneThread = dir.resolve("one-thread");
+            new SmdaRun(CONFIG, fourPairs(), oneThread, Progress.SILENT).execute(false);
+            Torch.threads(cores);
+        }
+        return oneThread;
+    }
+
+    private static RunInputs fourPairs() throws IOException {
+        Path four = dir.resolve("four.jsonl");
+        if (!Files.exists(four)) {
+            Files.write(four, Files.readAllLines(pairs).subList(0, 4));
+        }
+        return new RunInputs(WORLD.resolve("model"), WORLD.resolve("sae"), probes, four);
     }
 }

@@ -11,8 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The demo's run on the embedded world (all 200 pairs, the settings {@code smda demo} uses), computed
- * once per test JVM: it takes two minutes, and both the method's checks and the report's read it.
+ * The demo's run on the embedded world (all 200 pairs, the settings and workers {@code smda demo} uses),
+ * computed once per test JVM: it takes minutes, and both the method's checks and the report's read it.
  */
 public final class DemoRun {
 
@@ -36,7 +36,7 @@ public final class DemoRun {
                     throw new UncheckedIOException(e);
                 }
             }));
-            result = new SmdaRun(Demo.config(), inputs(), dir.resolve("run"), Progress.SILENT).execute(false);
+            result = new SmdaRun(Demo.config(), inputs(), dir.resolve("run"), Progress.SILENT, Demo.where()).execute(false);
         }
         return result;
     }
