@@ -3,6 +3,7 @@ package dev.smda.bench;
 import dev.smda.analysis.Interference;
 import dev.smda.analysis.PairSummary;
 import dev.smda.attribution.PairAttribution;
+import dev.smda.execute.Executor;
 import dev.smda.progress.Progress;
 import dev.smda.run.RunConfig;
 import dev.smda.run.RunInputs;
@@ -52,8 +53,13 @@ public final class FidelityBenchmark {
      * Runs the two exact estimators and the gradient estimator, then the gradient estimator in a
      * Kronecker sketch of each size in {@code projections}, on {@code inputs} at {@code settings} (its
      * update applied once, at the base), each in a directory under {@code work}.
+     *
+     * @param exactWhere where the exact estimators estimate their pairs (their time per pair is that
+     *     executor's); the gradient estimator runs on one in-process worker, since each worker makes its
+     *     own one-time pass over the probes
      */
-    public static Result run(RunInputs inputs, RunConfig settings, List<Integer> projections, Path work, Progress.Factory progress) throws IOException {
+    public static Result run(RunInputs inputs, RunConfig settings, List<Integer> projections, Path work, Progress.Factory progress,
+            Executor.Choice exactWhere) throws IOException {
         RunConfig atBase = settings.with(settings.preset(), settings.update().atBaseOnly());
         List<Integer> sketches = new ArrayList<>(List.of(0));
         sketches.addAll(projections);
@@ -61,15 +67,15 @@ public final class FidelityBenchmark {
         List<RunConfig> gradientRuns = sketches.stream()
                 .map(k -> atBase.withEstimation(RunConfig.FeatureChange.LINEARIZED, RunConfig.Estimator.GRADIENT, k).checked()).toList();
         SmdaRun.Result linearized = execute(atBase.withEstimation(RunConfig.FeatureChange.LINEARIZED, RunConfig.Estimator.EXACT, 0), inputs,
-                work.resolve("exact-linearized"), progress);
+                work.resolve("exact-linearized"), progress, exactWhere);
         SmdaRun.Result reencoded = execute(atBase.withEstimation(RunConfig.FeatureChange.EXACT, RunConfig.Estimator.EXACT, 0), inputs,
-                work.resolve("exact-reencoded"), progress);
+                work.resolve("exact-reencoded"), progress, exactWhere);
         List<PairAttribution> reference = linearized.directory().readAttributions();
         List<PairAttribution> full = reencoded.directory().readAttributions();
         List<Agreement> agreements = new ArrayList<>();
         for (RunConfig config : gradientRuns) {
             int k = config.projection();
-            SmdaRun.Result gradient = execute(config, inputs, work.resolve(k == 0 ? "gradient" : "gradient-sketch-" + k), progress);
+            SmdaRun.Result gradient = execute(config, inputs, work.resolve(k == 0 ? "gradient" : "gradient-sketch-" + k), progress, Executor.Choice.IN_PROCESS);
             String name = k > 0 ? "gradient, Kronecker sketch k=" + k
                     : atBase.update().mode() == dev.smda.train.SftConfig.Mode.LORA ? "gradient, LoRA rank " + atBase.update().loraRank() : "gradient";
             agreements.add(agreement(name, linearized, reference, full, gradient));
@@ -77,8 +83,8 @@ public final class FidelityBenchmark {
         return new Result(reference.size(), linearized.policy().features(), agreements, switchingShare(full, reference), secondsPerPair(linearized));
     }
 
-    private static SmdaRun.Result execute(RunConfig config, RunInputs inputs, Path dir, Progress.Factory progress) throws IOException {
-        return new SmdaRun(config, inputs, dir, progress).execute(false);
+    private static SmdaRun.Result execute(RunConfig config, RunInputs inputs, Path dir, Progress.Factory progress, Executor.Choice where) throws IOException {
+        return new SmdaRun(config, inputs, dir, progress, where).execute(false);
     }
 
     private static Agreement agreement(String name, SmdaRun.Result reference, List<PairAttribution> linearized, List<PairAttribution> reencoded,

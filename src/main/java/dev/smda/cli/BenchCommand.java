@@ -177,12 +177,13 @@ final class BenchCommand implements Callable<Integer> {
             Checks.folder(dir, "--world");
             Path out = Files.createTempDirectory("smda-bench-fidelity");
             try {
-                FidelityBenchmark.Result r = FidelityBenchmark.run(WorldLayout.runInputs(dir), settings, projections, out, Progress.console());
+                FidelityBenchmark.Result r = FidelityBenchmark.run(WorldLayout.runInputs(dir), settings, projections, out, Progress.console(), Demo.where());
                 System.out.printf("%d pairs x %d policy features, %s; against the exact estimator with the feature change linearised (one step at lr %s"
                         + " at the base):%n", r.pairs(), r.features(), dir, learningRate);
                 System.out.printf("%-34s %7s %7s %11s %7s %9s %9s %10s%n", "estimator", "dX", "dY", "dY/reenc.", "score", "category", "top-" + FidelityBenchmark.TOP,
                         "ms/pair");
-                System.out.printf("%-34s %7s %7s %11s %7s %9s %9s %10.1f%n", "exact, linearised (reference)", "", "", "", "", "", "", 1e3 * r.exactSecondsPerPair());
+                System.out.printf("%-34s %7s %7s %11s %7s %9s %9s %10.1f%n", "exact, linearised (" + Demo.where().workers() + " workers)", "", "", "", "", "", "",
+                        1e3 * r.exactSecondsPerPair());
                 for (FidelityBenchmark.Agreement a : r.agreements()) {
                     System.out.printf("%-34s %7.3f %7.3f %11.3f %7.3f %9.3f %9d %10.1f%n", a.estimator(), a.dxParts(), a.dyParts(), a.dyPartsAgainstReencoded(),
                             a.score(), a.categoryEffects(), a.sharedTopInterference(), 1e3 * a.secondsPerPair());
