@@ -29,7 +29,7 @@ final class InProcessExecutor implements Executor {
 
     @Override
     public <T, R> void run(Job<T, R> job, List<T> tasks, Listener<R> listener) throws IOException {
-        if (workers == 1 || tasks.size() < 2) {
+        if (workers == 1 || tasks.isEmpty()) {
             try (Worker<T, R> worker = job.inProcess().get()) {
                 listener.prepared();
                 for (int i = 0; i < tasks.size(); i++) {
@@ -38,19 +38,25 @@ final class InProcessExecutor implements Executor {
             }
             return;
         }
-        inParallel(job, tasks, listener, Math.min(workers, tasks.size()));
+        inParallel(job, tasks, listener);
     }
 
     /** What a worker thread hands back: a task's result, or what stopped the thread. */
     private record Done<R>(int index, R result, Throwable failure) {}
 
-    private static <T, R> void inParallel(Job<T, R> job, List<T> tasks, Listener<R> listener, int threads) throws IOException {
+    /**
+     * Each task on a worker of its own thread. The engine's threads are divided by the workers asked
+     * for, not by those a short list of tasks needs, so a pair is computed on the same threads however
+     * many remain (a resumed run's last pair as its first).
+     */
+    private <T, R> void inParallel(Job<T, R> job, List<T> tasks, Listener<R> listener) throws IOException {
+        int threads = Math.min(workers, tasks.size());
         WorkerFactory<T, R> factory = job.newFactory();
         BlockingQueue<Done<R>> done = new ArrayBlockingQueue<>(tasks.size() + threads);
         AtomicInteger next = new AtomicInteger();
         AtomicBoolean stop = new AtomicBoolean();
         int engineThreads = Torch.threads();
-        Torch.threads(Math.max(1, engineThreads / threads));
+        Torch.threads(Math.max(1, engineThreads / workers));
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "smda-worker");
             t.setDaemon(true);

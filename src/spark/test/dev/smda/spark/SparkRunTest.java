@@ -295,10 +295,7 @@ class SparkRunTest {
     }
 
     private static void assertSameResults(Map<String, byte[]> actual) {
-        assertEquals(inProcess.keySet(), actual.keySet());
-        for (String name : inProcess.keySet()) {
-            assertArrayEquals(inProcess.get(name), actual.get(name), name + " differs from the in-process run's");
-        }
+        RunFiles.assertSameResultFiles(inProcess, actual, "from the in-process run's");
     }
 
     static Map<String, byte[]> results(Path run) throws IOException {

@@ -118,6 +118,27 @@ class InProcessExecutorTest {
     }
 
     @Test
+    void aLoneTaskGetsTheThreadsOfOneOfTheWorkersAskedFor() throws IOException {
+        OPENED.set(0);
+        Torch.threads(4);
+        Map<Integer, Integer> results = new TreeMap<>();
+        try (Executor executor = Executor.of(Executor.Choice.inProcess(2))) {
+            executor.run(job(), List.of(7), new Executor.Listener<>() {
+                @Override
+                public void prepared() {}
+
+                @Override
+                public void finished(int index, Integer result) {
+                    results.put(index, result);
+                }
+            });
+        }
+        assertEquals(Map.of(0, 49), results);
+        assertEquals(1, OPENED.get(), "one worker opened from the recipe, as for more tasks");
+        assertEquals(2, ENGINE_THREADS_SEEN.get(7), "a pair is computed on the same threads however many remain");
+    }
+
+    @Test
     void aFailedTaskStopsTheRunWithItsErrorAndEveryWorkerIsClosed() {
         OPENED.set(0);
         CLOSED.set(0);

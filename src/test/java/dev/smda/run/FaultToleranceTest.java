@@ -102,9 +102,7 @@ class FaultToleranceTest {
 
         SmdaRun.Result resumed = new SmdaRun(CONFIG, inputs(), run, Progress.SILENT).execute(true);
         assertTrue(resumed.pairsComputed() < 10, "finished pairs are reused: " + resumed.pairsComputed());
-        Map<String, byte[]> actual = results(run);
-        assertEquals(expected.keySet(), actual.keySet(), "the same files, no temporary ones left");
-        expected.forEach((name, bytes) -> assertArrayEquals(bytes, actual.get(name), name));
+        RunFiles.assertSameResultFiles(expected, results(run), "after the stop, the kill and the resume");
     }
 
     @Test
@@ -182,10 +180,7 @@ class FaultToleranceTest {
         Path workers = dir.resolve("two-workers");
         new SmdaRun(CONFIG, fourPairs(), workers, Progress.SILENT, dev.smda.execute.Executor.Choice.inProcess(2)).execute(false);
         Torch.threads(cores);
-        Map<String, byte[]> expected = results(one);
-        Map<String, byte[]> actual = results(workers);
-        assertEquals(expected.keySet(), actual.keySet());
-        expected.forEach((name, bytes) -> assertArrayEquals(bytes, actual.get(name), name + " differs between one worker and two"));
+        RunFiles.assertSameResultFiles(results(one), results(workers), "between one worker and two");
     }
 
     private static Path oneThread;

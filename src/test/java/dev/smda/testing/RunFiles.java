@@ -1,12 +1,16 @@
 package dev.smda.testing;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.smda.run.RunDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.stream.Stream;
 
-/** What a run in progress has written so far, for tests that interrupt runs. */
+/** What a run has written so far, for tests that interrupt runs or compare where they ran. */
 public final class RunFiles {
 
     private RunFiles() {}
@@ -29,5 +33,11 @@ public final class RunFiles {
         try (Stream<Path> files = Files.list(folder)) {
             return files.filter(f -> f.toString().endsWith(".safetensors")).count();
         }
+    }
+
+    /** The same result files ({@link RunDirectory#resultFiles}), byte for byte; {@code how} says how {@code actual}'s run differed. */
+    public static void assertSameResultFiles(Map<String, byte[]> expected, Map<String, byte[]> actual, String how) {
+        assertEquals(expected.keySet(), actual.keySet(), "the same files, no temporary ones left");
+        expected.forEach((name, bytes) -> assertArrayEquals(bytes, actual.get(name), name + " differs " + how));
     }
 }
