@@ -1,5 +1,7 @@
 package dev.smda.testing;
 
+import dev.smda.data.DataSets;
+import dev.smda.data.Jsonl;
 import dev.smda.io.AtomicFiles;
 import dev.smda.progress.Progress;
 import dev.smda.run.Demo;
@@ -9,6 +11,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The demo's run on the embedded world (all 200 pairs, the settings and workers {@code smda demo} uses),
@@ -24,6 +28,18 @@ public final class DemoRun {
 
     public static RunInputs inputs() {
         return new RunInputs(WORLD.resolve("model"), WORLD.resolve("sae"), WORLD.resolve("probes.jsonl"), WORLD.resolve("pairs.jsonl"));
+    }
+
+    /**
+     * The first {@code perCategory} probes of each of the world's categories, written to {@code file}:
+     * the probes for tests of machinery that does not depend on how many probes there are, where every
+     * probe would only make each pair slower.
+     */
+    public static Path probesPerCategory(Path file, int perCategory) throws IOException {
+        Map<String, Integer> taken = new HashMap<>();
+        Jsonl.write(file, DataSets.probes(WORLD.resolve("probes.jsonl")).stream()
+                .filter(p -> taken.merge(p.category(), 1, Integer::sum) <= perCategory).toList());
+        return file;
     }
 
     public static synchronized SmdaRun.Result get() throws IOException {
