@@ -194,6 +194,12 @@ public final class FunctionalGradients implements MeasurementGradients.Listener 
     public Result finish() {
         fold();
         NDArray dx = Scoped.compute(() -> {
+            for (int k = 0; k < residuals.length; k++) {
+                if (residuals[k] == null) { // gated off on every probe: ∇u_k is zero
+                    residuals[k] = collinearity.get(k + ":" + (k + 1)).zerosLike();
+                    NDScope.unregister(residuals[k]);
+                }
+            }
             NDList rows = new NDList(residuals);
             NDArray u = NDArrays.concat(rows);
             rows.close();

@@ -52,16 +52,19 @@ public final class PerExampleGradients {
     }
 
     /**
-     * The gradients of {@code count} weighted sums of one pass's outputs, from one forward pass:
-     * {@code values} runs once (its output, any shape, still connected to autograd); for each k,
+     * The gradients of some weighted sums of one pass's outputs, from one forward pass: {@code values}
+     * runs once (its output, any shape, still connected to autograd); for each k in {@code sums},
      * {@code each} gets {@code [space.dimension()]}, the gradient of Σ outputWeights(k) ⊙ values
-     * (weights row-major in the output's shape; the caller closes it).
+     * (weights row-major in the output's shape; the caller closes it). No sums, no pass.
      */
-    public static void ofWeightedSums(GradientSpace space, Function<Hooks, NDArray> values, int count, IntFunction<double[]> outputWeights,
+    public static void ofWeightedSums(GradientSpace space, Function<Hooks, NDArray> values, int[] sums, IntFunction<double[]> outputWeights,
             BiConsumer<Integer, NDArray> each) {
+        if (sums.length == 0) {
+            return;
+        }
         try (TapRecorder taps = new TapRecorder()) {
-            Autograd.backwardEach(() -> values.apply(Hooks.none().tap(taps)), count, outputWeights, k -> {
-                each.accept(k, Scoped.compute(() -> assemble(taps.uses(), 1, null, space, true).reshape(-1)));
+            Autograd.backwardEach(() -> values.apply(Hooks.none().tap(taps)), sums.length, j -> outputWeights.apply(sums[j]), j -> {
+                each.accept(sums[j], Scoped.compute(() -> assemble(taps.uses(), 1, null, space, true).reshape(-1)));
                 taps.clearGradients();
             });
         }

@@ -210,6 +210,24 @@ public final class ProbeMeasurer {
         return Scoped.compute(() -> Tensors.cast(batch(start(model, range(start, end), false, hooks), frozen).features, DataType.FLOAT64));
     }
 
+    /**
+     * The policy's features (indices into this measurer's features) that a frozen gate lets through
+     * at some position of some probe in {@code [start, end)}: every other feature reads zero on those
+     * probes whatever the weights are, so its gradient there is zero.
+     */
+    public int[] featuresGatedOn(int start, int end) {
+        requireFrozen("the features' gates");
+        int k = featureIds.length;
+        boolean[] on = new boolean[k];
+        for (int i = start; i < end; i++) {
+            double[] g = frozen[i];
+            for (int r = 0; r < g.length; r++) {
+                on[r % k] |= g[r] != 0;
+            }
+        }
+        return IntStream.range(0, k).filter(j -> on[j]).toArray();
+    }
+
     /** For the rows of {@link #perProbe}'s pass that the unembedding sees (with y), the probe each belongs to (0-based in the batch). */
     public int[] headRowProbe(int start, int end) {
         int[] out = new int[(end - start) * nodes.size()];
