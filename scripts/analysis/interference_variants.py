@@ -10,13 +10,16 @@ pairs in the top k, and how many pairs the run's flag rule (a positive score abo
 median |score|) flags, with the surprises among them. `smda run` implements one of these (kind
 median, standard deviation, push minus own kind); this script is how it was chosen.
 
-    python3 scripts/analysis/interference_variants.py [--averaged] RUN_DIR [RUN_DIR ...]
+    python3 scripts/analysis/interference_variants.py [--averaged] [--selection T] RUN_DIR [RUN_DIR ...]
 
 --averaged takes the effects through the policy from each pair's effect averaged over the run's
 checkpoints (its pairs/<id>.safetensors dX and dy) instead of the attribution chunks' effects at the
 base; on a one-checkpoint run both are the base's, which checks this script's refit against smda's.
+--selection T takes them through the policy on the run's features that fire on at least a share T
+of the probes (λ chosen again by the one-standard-error rule), from the base's effect in the pair
+files (what `smda run --selection-threshold T` would compute).
 
-Needs numpy.
+Needs numpy and scipy (validation_offline's policy refit).
 """
 import json
 import struct
@@ -24,6 +27,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from validation_offline import Policy  # noqa: E402  (the policy refitted as smda and the validation refit it)
 
 
 def safetensors(path):
@@ -43,37 +49,28 @@ def jsonl(path):
     return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
 
 
-def averaged_category_effects(run, ids):
+def category_effects(run, ids, averaged, threshold):
     """Per pair and category, the change of the category's mean predicted behaviour through the policy refitted on
-    the probes moved by the pair's effect averaged over the run's checkpoints (its dX, dy), as smda computes it at
-    the base: the refit keeps the base's standardisation and λ, and the intercept follows the moved probes."""
-    policy = json.loads((Path(run) / "policy.json").read_text())
-    mean, scale, lam = np.array(policy["mean"]), np.array(policy["scale"]), policy["lambda"]
-    base, _ = safetensors(Path(run) / "base.safetensors")
+    the probes moved by the pair's effect, as smda computes it: the refit keeps the base's standardisation and λ, and
+    the intercept follows the moved probes. The effect at the base (the pair file's base_dX, base_dy; dX, dy in a
+    one-checkpoint run), or averaged over the run's checkpoints (dX, dy); the policy on the features firing on at
+    least `threshold` of the probes (λ chosen again), or the run's own."""
+    policy = Policy(run) if threshold is None else Policy.selected(run, threshold)
     manifest = json.loads((Path(run) / "run.json").read_text())
     probes = jsonl(manifest["inputs"]["probes"]["path"])
     categories = list(dict.fromkeys(p["category"] for p in probes))
     member = np.array([[p["category"] == c for p in probes] for c in categories], float)
     member /= member.sum(1, keepdims=True)
-
-    def fitted(z, y):
-        """The fitted behaviour of every probe (intercept unpenalised when the policy has one)."""
-        if policy["fit_intercept"]:
-            zc, yc = z - z.mean(0), y - y.mean()
-            beta = np.linalg.solve(zc.T @ zc + lam * np.eye(z.shape[1]), zc.T @ yc)
-            return y.mean() + zc @ beta
-        return z @ np.linalg.solve(z.T @ z + lam * np.eye(z.shape[1]), z.T @ y)
-
-    z0, y0 = (base["X"] - mean) / scale, base["y"]
-    before = fitted(z0, y0)
+    before = policy.fitted(policy.x0, policy.y0)
     out = []
     for pair in ids:
         effect, _ = safetensors(Path(run) / "pairs" / f"{pair}.safetensors")
-        out.append(member @ (fitted(z0 + effect["dX"] / scale, y0 + effect["dy"]) - before))
+        dx, dy = (effect["dX"], effect["dy"]) if averaged or "base_dX" not in effect else (effect["base_dX"], effect["base_dy"])
+        out.append(member @ (policy.fitted(policy.x0 + dx, policy.y0 + dy) - before))
     return np.array(out)
 
 
-def load(run, averaged=False):
+def load(run, averaged=False, threshold=None):
     manifest = json.loads((Path(run) / "run.json").read_text())
     pairs_file = Path(manifest["inputs"]["pairs"]["path"])
     pairs = jsonl(pairs_file)
@@ -90,7 +87,8 @@ def load(run, averaged=False):
         ids += json.loads(meta["pairs"])
     by_id = {p["id"]: p for p in pairs}
     pairs = [by_id[i] for i in ids]
-    return pairs, categories, harmful, truth, averaged_category_effects(run, ids) if averaged else np.vstack(effects)
+    recomputed = averaged or threshold is not None
+    return pairs, categories, harmful, truth, category_effects(run, ids, averaged, threshold) if recomputed else np.vstack(effects)
 
 
 def taken(effects, pair_harmful, how):
@@ -126,11 +124,13 @@ WAYS = ["as they are", "less kind median", "less kind median, / MAD", "less kind
 SCORES = ["push", "push - |own category|", "push - mean |own kind|", "max push - |own category|"]
 
 if __name__ == "__main__":
-    averaged = "--averaged" in sys.argv[1:]
-    runs = [a for a in sys.argv[1:] if a != "--averaged"]
+    arguments = sys.argv[1:]
+    averaged = "--averaged" in arguments
+    threshold = float(arguments[arguments.index("--selection") + 1]) if "--selection" in arguments else None
+    runs = [a for i, a in enumerate(arguments) if not a.startswith("--") and (i == 0 or arguments[i - 1] != "--selection")]
     rows = {}
     for run in runs:
-        pairs, categories, harmful, truth, effects = load(run, averaged)
+        pairs, categories, harmful, truth, effects = load(run, averaged, threshold)
         planted = np.array([truth[p["id"]]["interference"] for p in pairs])
         surprise = np.array([truth[p["id"]]["kind"] == "surprise" for p in pairs])
         k = planted.sum()

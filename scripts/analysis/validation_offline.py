@@ -40,6 +40,11 @@ reports that the validation itself does not:
                        sample and leave-one-out, and smda's summed per-pair Δβ (each pair's refitted at
                        that λ) scored against the retrained policies refitted at that λ, beside their
                        noise ceiling, with the LDS's difference from the run's λ (paired interval);
+  --selections T1,T2,...
+                       the policy on fewer features, those firing on at least each share T of the probes
+                       (what a stricter --selection-threshold would keep; λ chosen again by loo-1se), scored
+                       as --lambdas scores a λ; and the run's per-coefficient LDS and noise ceiling by how
+                       often a feature fires;
   --reshape            whether smda's per-pair scores err as a group or in scale, from their own numbers
                        alone: each pair's score shrunk towards the mean of the pairs of its labelled
                        category and kind, or raised to a power of its distance from the median, and the
@@ -47,7 +52,8 @@ reports that the validation itself does not:
                        unexplained change follows how many pairs of each planted kind a subset holds.
 
   python3 scripts/analysis/validation_offline.py RUN_DIR [--validation DIR] [--mix RUN2] [--datamodel DIR]
-      [--additive-share DIR] [--pathways] [--by-kind] [--dy-sources] [--lambdas L1,L2] [--reshape]
+      [--additive-share DIR] [--pathways] [--by-kind] [--dy-sources] [--lambdas L1,L2] [--selections T1,T2]
+      [--reshape]
   python3 scripts/analysis/validation_offline.py --check-additive-share
 """
 import argparse
@@ -240,20 +246,35 @@ def check_additive_share(seed=0):
 class Policy:
     """The run's policy refitted as the validation refits it: the base's standardisation and λ kept (or another λ)."""
 
-    def __init__(self, run, lam=None):
+    def __init__(self, run, lam=None, columns=None):
         policy = json.load(open(os.path.join(run, "policy.json")))
-        self.mean, self.scale = np.array(policy["mean"]), np.array(policy["scale"])
+        base = safetensors(os.path.join(run, "base.safetensors"))
+        # the policy's features, or a subset of them (as a stricter --selection-threshold would choose)
+        self.columns = np.arange(base["X"].shape[1]) if columns is None else columns
+        self.mean, self.scale = np.array(policy["mean"])[self.columns], np.array(policy["scale"])[self.columns]
         self.lam = policy["lambda"] if lam is None else lam
         self.intercept = policy["fit_intercept"]
-        base = safetensors(os.path.join(run, "base.safetensors"))
         self.x0, self.y0 = base["X"], base["y"]
         self.beta0 = self.refit(self.x0, self.y0)
 
+    @staticmethod
+    def selected(run, threshold):
+        """The policy on the run's features that fire on at least `threshold` of the probes (as `smda run
+        --selection-threshold` would choose them), λ chosen again by the one-standard-error rule."""
+        columns = np.flatnonzero((Policy(run).x0 != 0).mean(0) >= threshold)
+        return Policy(run, Policy(run, None, columns).one_standard_error_lambda(), columns)
+
     def refit(self, x, y):
-        z = (x - self.mean) / self.scale
+        z = (x[:, self.columns] - self.mean) / self.scale
         zc = z - z.mean(0) if self.intercept else z
         yc = y - y.mean() if self.intercept else y
         return np.linalg.solve(zc.T @ zc + self.lam * np.eye(z.shape[1]), zc.T @ yc)
+
+    def fitted(self, x, y):
+        """Every probe's behaviour as the policy refitted on x, y predicts it."""
+        z = (x[:, self.columns] - self.mean) / self.scale
+        beta = self.refit(x, y)
+        return y.mean() + (z - z.mean(0)) @ beta if self.intercept else z @ beta
 
     def change(self, dx, dy):
         """Δβ of the policy refitted on the base's probes moved by dx and dy."""
@@ -267,7 +288,7 @@ class Policy:
 
     def residuals(self, lam):
         """The base fit's residuals at λ, in sample and leave-one-out (the intercept unpenalised: hat matrix 1/n plus the ridge's)."""
-        z = (self.x0 - self.mean) / self.scale
+        z = (self.x0[:, self.columns] - self.mean) / self.scale
         zc, yc = (z - z.mean(0), self.y0 - self.y0.mean()) if self.intercept else (z, self.y0)
         hat = zc @ np.linalg.solve(zc.T @ zc + lam * np.eye(z.shape[1]), zc.T) + (1 / len(z) if self.intercept else 0)
         residual = yc - hat @ yc
@@ -318,20 +339,53 @@ def pathways(run, folder):
 
 
 def lambda_sweep(run, test, lambdas, samples):
-    """Per λ: the base policy's fit, and smda's summed per-pair Δβ against the policy retrained and refitted at that λ
-    (features as measured, and as the SAE re-encodes them), with the LDS's difference from the run's λ on the same
-    resampled subsets (each λ scored against its own refitted targets)."""
+    """Per λ: the base policy's fit, and smda's summed per-pair Δβ against the policy retrained and refitted at that λ."""
+    one_se = Policy(run).one_standard_error_lambda()
+    policy_sweep(run, test, [Policy(run, one_se if lam == "loo-1se" else lam) for lam in lambdas], samples)
+
+
+def selection_sweep(run, test, thresholds, samples):
+    """Per share of probes a policy feature must fire on (a stricter --selection-threshold than the run's): the policy
+    on those features alone, λ chosen again by the one-standard-error rule, scored as lambda_sweep scores a λ; and
+    how the run's own per-coefficient LDS and ceiling vary with how often a feature fires."""
+    policies = [Policy.selected(run, threshold) for threshold in thresholds]
+    per_target = policy_sweep(run, test, policies, samples)
+    print("the same features' coefficients in the run's policy (mean LDS as measured / re-encoded), against in the smaller policy:")
+    for policy, own in zip(policies, per_target[1:]):
+        print(f"  {len(policy.columns):3d} features: {np.nanmean(per_target[0]['X'][policy.columns]):.3f} / "
+              f"{np.nanmean(per_target[0]['X_reencoded'][policy.columns]):.3f}, in the smaller policy {np.nanmean(own['X']):.3f} / "
+              f"{np.nanmean(own['X_reencoded']):.3f}")
+    firing = (Policy(run).x0 != 0).mean(0)
+    scores = safetensors(os.path.join(test.folder, "scores", "smda.safetensors"))["coefficients"]
+    predicted, actual = test.membership @ scores, test.actual["coefficients"]
+    varying = (np.ptp(predicted, 0) > 0) & (np.ptp(actual, 0) > 0)
+    rho = np.where(varying, column_spearman(predicted, actual), np.nan)
+    ceiling = test.ceilings("coefficients")
+    print("the run's coefficients by how often their feature fires: features, mean LDS, mean ceiling")
+    for low, high in zip([0] + thresholds, thresholds + [1.01]):
+        band = (firing >= low) & (firing < high)
+        if band.any():
+            print(f"  fires on {low:.0%}-{min(high, 1):.0%} of probes: {band.sum():3d}, LDS {np.nanmean(rho[band]):.3f},"
+                  f" ceiling {np.nanmean(ceiling[band]):.3f}")
+
+
+def policy_sweep(run, test, policies, samples):
+    """Per policy (another λ, or fewer features): the base policy's fit, and smda's summed per-pair Δβ against the
+    policy retrained and refitted the same way (features as measured, and as the SAE re-encodes them), beside their
+    noise ceiling, with the LDS's difference from the run's own policy on the same resampled subsets (each policy
+    scored against its own refitted targets). Returns, per policy (the run's first), each coefficient's LDS as measured
+    and re-encoded."""
     effects = list(pair_effects(run).values())
     outcomes = [retrainings(test.folder, s) for s in range(len(test.membership))]
     rng = np.random.default_rng(1)
     n = len(test.membership)
     picks = [rng.integers(0, n, n) for _ in range(samples)]
-    own = {}
-    for lam in [None] + lambdas:
-        policy = Policy(run, Policy(run).one_standard_error_lambda() if lam == "loo-1se" else lam)
+    own, per_target = {}, []
+    for k, policy in enumerate([Policy(run)] + policies):
+        per_target.append({})
         predicted = np.array([policy.change(e["dX"], e["dy"]) for e in effects])
         r2, loo = policy.fit()
-        line = f"lambda {policy.lam:9.4g}: R2 {r2:.3f} in sample, {loo:.3f} leave-one-out"
+        line = f"{len(policy.columns)} features, lambda {policy.lam:9.4g}: R2 {r2:.3f} in sample, {loo:.3f} leave-one-out"
         for features in ["X", "X_reencoded"]:
             changes = np.array([[policy.refit(o[features], o["y"]) - policy.beta0 for o in orders] for orders in outcomes])
             at = copy.copy(test)
@@ -339,15 +393,18 @@ def lambda_sweep(run, test, lambdas, samples):
             at.actual = {**test.actual, "coefficients": changes.mean(1)}
             ceiling = float(np.nanmean(at.ceilings("coefficients")))
             lds = at.family_lds(predicted, "coefficients", np.arange(n))
+            with np.errstate(invalid="ignore"):
+                per_target[-1][features] = column_spearman(at.membership @ predicted, at.actual["coefficients"])
             size = np.median(np.linalg.norm(at.membership @ predicted, axis=1) / np.linalg.norm(at.actual["coefficients"], axis=1))
             line += f"; {'re-encoded' if features != 'X' else 'coefficients'}: ceiling {ceiling:.3f}, smda {lds:.3f} ({lds / ceiling:.0%}) x{size:.2f}"
             resampled = np.array([at.family_lds(predicted, "coefficients", p) for p in picks])
-            if lam is None:
+            if k == 0:
                 own[features] = (lds, resampled)
             else:
                 low, high = np.percentile(resampled - own[features][1], [2.5, 97.5])
-                line += f", minus the run's λ {lds - own[features][0]:+.3f} [{low:+.3f}, {high:+.3f}]"
-        print(line + (" (the run's λ)" if lam is None else ""))
+                line += f", minus the run's policy {lds - own[features][0]:+.3f} [{low:+.3f}, {high:+.3f}]"
+        print(line + (" (the run's policy)" if k == 0 else ""))
+    return per_target
 
 
 def by_kind(run, test, scores):
@@ -466,6 +523,7 @@ def main():
     parser.add_argument("--by-kind", action="store_true", help="the probes' LDS per category and kind, and of the run's dy at the base and over checkpoints")
     parser.add_argument("--dy-sources", action="store_true", help="smda's scores rebuilt with each pair's dy from its checkpoints, the base alone, or per kind of probe")
     parser.add_argument("--lambdas", help="comma-separated ridge penalties (or loo-1se, smda's one-standard-error rule) at which the policy, its retrained change and smda's Δβ are refitted")
+    parser.add_argument("--selections", help="comma-separated shares of the probes a policy feature must fire on, at which the policy is refitted on fewer features (λ by loo-1se) and scored as --lambdas scores a λ")
     parser.add_argument("--reshape", action="store_true", help="smda's scores shrunk towards their category's mean or raised to a power; residuals against planted kinds")
     parser.add_argument("--samples", type=int, default=1000, help="bootstrap resamples of the paired difference (default 1000)")
     args = parser.parse_args()
@@ -499,6 +557,8 @@ def main():
         pathways(args.run, folder)
     if args.lambdas:
         lambda_sweep(args.run, test, [v if v == "loo-1se" else float(v) for v in args.lambdas.split(",")], args.samples)
+    if args.selections:
+        selection_sweep(args.run, test, [float(v) for v in args.selections.split(",")], args.samples)
     if args.by_kind:
         by_kind(args.run, test, scores)
     if args.dy_sources:

@@ -273,6 +273,9 @@ public final class HtmlReport {
                 .append("</p>");
         h.append(Charts.svg(ValidationCharts.lds(v), "chart-lds", "LDS of every method beside the noise ceiling"));
         ValidationCharts.table(h, v);
+        if (d.coefficientFidelity != null) {
+            ValidationCharts.coefficients(h, d.coefficientFidelity, d.policy, d.topColumns);
+        }
         if (v.removal() != null) {
             h.append("<h3>Removal curves</h3><p class=\"muted\">Each method's pairs predicted to raise ").append(Html.escape(v.removal().category()))
                     .append("'s refusal most are removed and the model retrained on the rest; a method that knows which pairs teach it lowers it more than random removal.</p>");

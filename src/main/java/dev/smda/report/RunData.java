@@ -52,11 +52,14 @@ final class RunData {
     final Map<String, double[][]> pathwayValues;
     /** The run's validation ({@code validation/validation.json}), when there is one. */
     final ValidationResult validation;
+    /** How well that validation found each coefficient's attribution to hold, when it scored smda. */
+    final CoefficientFidelity coefficientFidelity;
 
     private RunData(Path dir, RunManifest manifest, RidgeFit policy, String policyText, Analysis analysis, double[] refusalProbability, List<Probe> probes,
             Map<String, SftPair> pairs, FeatureAtlas atlas, int[] topColumns, List<PairSummary> heatmapPairs, Map<String, double[][]> pathwayValues,
-            ValidationResult validation) {
+            ValidationResult validation, CoefficientFidelity coefficientFidelity) {
         this.validation = validation;
+        this.coefficientFidelity = coefficientFidelity;
         this.heatmapPairs = heatmapPairs;
         this.dir = dir;
         this.manifest = manifest;
@@ -83,8 +86,10 @@ final class RunData {
         RidgeFit policy = Json.MAPPER.treeToValue(policyJson, RidgeFit.class);
         Analysis analysis = Json.MAPPER.treeToValue(Json.read(run.file(RunDirectory.ANALYSIS)), Analysis.class);
         double[] p;
+        double[][] baseX;
         try (SafeTensorsFile base = SafeTensorsFile.open(run.file(RunDirectory.BASE))) {
             p = base.doubles("refusal_probability");
+            baseX = base.matrix("X");
         }
         List<Probe> probes = readIfPresent(manifest, "probes", DataSets::probes);
         List<SftPair> pairList = readIfPresent(manifest, "pairs", DataSets::pairs);
@@ -101,7 +106,7 @@ final class RunData {
                 .limit(topFeatures).mapToInt(Integer::intValue).toArray();
         List<PairSummary> shown = heatmapPairs(analysis);
         return new RunData(dir, manifest, policy, policyJson.path("text").asText(""), analysis, p, probes, pairs, atlas, top, shown,
-                pathwayValues(run, shown, top), validation(dir));
+                pathwayValues(run, shown, top), validation(dir), CoefficientFidelity.read(Validation.defaultOut(dir).resolve("metrics.safetensors"), baseX));
     }
 
     private static ValidationResult validation(Path dir) throws IOException {

@@ -1,5 +1,6 @@
 package dev.smda.report;
 
+import dev.smda.policy.RidgeFit;
 import dev.smda.validate.ValidationResult;
 import java.util.ArrayList;
 import java.util.List;
@@ -162,5 +163,49 @@ final class ValidationCharts {
             h.append("</tr>");
         }
         h.append("</tbody></table>");
+    }
+
+    /**
+     * Which of the policy's coefficients smda's attribution predicts: the mean per band of how often
+     * the features fire, then each of the largest coefficients ({@code columns}) with its own LDS
+     * beside its noise ceiling, as the run measures the features and as the SAE re-encodes them.
+     */
+    static void coefficients(StringBuilder h, CoefficientFidelity f, RidgeFit policy, int[] columns) {
+        h.append("<h3 id=\"coefficient-fidelity\">Which coefficients' attributions hold</h3><p class=\"muted\">smda's LDS on each coefficient of the policy "
+                + "(its per-pair \u0394\u03b2 summed over a subset against the change of the policy refitted after retraining) beside that coefficient's "
+                + "noise ceiling, with the features as the run measures them and as the SAE re-encodes them. A feature that fires on few probes has a "
+                + "coefficient that rests on few probes' change; read a pair's change of a coefficient whose LDS is near its ceiling.</p>");
+        h.append("<table class=\"data\" id=\"coefficient-bands\"><thead><tr><th>coefficients</th><th>how many</th><th>LDS as measured (ceiling)</th>"
+                + "<th>LDS re-encoded (ceiling)</th></tr></thead><tbody>");
+        for (CoefficientFidelity.Band b : f.bands()) {
+            String range = Double.isInfinite(b.high()) ? String.format(Locale.ROOT, "of features firing on %.0f%% of the probes or more", 100 * b.low())
+                    : String.format(Locale.ROOT, "of features firing on %.0f%% to %.0f%% of the probes", 100 * b.low(), 100 * b.high());
+            meanRow(h, range, b.mean());
+        }
+        meanRow(h, "the " + columns.length + " largest, listed below", f.over(columns));
+        h.append("</tbody></table><table class=\"data\" id=\"coefficient-table\"><thead><tr><th>feature</th><th>coefficient</th><th>fires on</th>"
+                + "<th>LDS as measured (ceiling)</th><th>LDS re-encoded (ceiling)</th></tr></thead><tbody>");
+        for (int j : columns) {
+            int id = policy.featureIds()[j];
+            h.append("<tr><td><a href=\"#").append(Html.anchor("feature", String.valueOf(id))).append("\">f").append(id).append("</a> ")
+                    .append(Html.escape(policy.featureLabels().get(j))).append(String.format(Locale.ROOT, "</td><td>%+.3f</td><td>%.1f%%</td><td>", policy.coef()[j],
+                            100 * f.firing()[j])).append(scoreOf(f.lds()[j], f.ceiling()[j])).append("</td><td>")
+                    .append(scoreOf(f.ldsReencoded()[j], f.ceilingReencoded()[j])).append("</td></tr>");
+        }
+        h.append("</tbody></table>");
+    }
+
+    private static void meanRow(StringBuilder h, String which, CoefficientFidelity.Mean m) {
+        h.append("<tr><td>").append(Html.escape(which)).append("</td><td>").append(m.coefficients()).append("</td><td>").append(scoreOf(m.lds(), m.ceiling()))
+                .append("</td><td>").append(scoreOf(m.ldsReencoded(), m.ceilingReencoded())).append("</td></tr>");
+    }
+
+    /** An LDS with its ceiling and its share of it ("not defined" where the coefficient never changed). */
+    private static String scoreOf(double lds, double ceiling) {
+        if (!Double.isFinite(lds)) {
+            return "not defined";
+        }
+        String share = ceiling > 0 ? String.format(Locale.ROOT, ", %.0f%%", 100 * lds / ceiling) : "";
+        return String.format(Locale.ROOT, "%.3f (%.3f%s)", lds, ceiling, share);
     }
 }
