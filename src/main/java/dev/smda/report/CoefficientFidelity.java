@@ -1,5 +1,6 @@
 package dev.smda.report;
 
+import dev.smda.io.BadInputException;
 import dev.smda.io.SafeTensorsFile;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,8 +41,12 @@ record CoefficientFidelity(double[] lds, double[] ceiling, double[] ldsReencoded
             if (!f.names().containsAll(needed)) {
                 return null;
             }
-            return new CoefficientFidelity(f.doubles(needed.get(0)), f.doubles(needed.get(1)), f.doubles(needed.get(2)), f.doubles(needed.get(3)),
-                    firing(baseX));
+            double[] lds = f.doubles(needed.get(0));
+            if (lds.length != baseX[0].length) {
+                throw new BadInputException(metrics + ": scores of " + lds.length + " coefficients, but the run's policy has " + baseX[0].length
+                        + " (a validation of an earlier run? validate the run again)");
+            }
+            return new CoefficientFidelity(lds, f.doubles(needed.get(1)), f.doubles(needed.get(2)), f.doubles(needed.get(3)), firing(baseX));
         }
     }
 

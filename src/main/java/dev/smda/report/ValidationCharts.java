@@ -200,12 +200,14 @@ final class ValidationCharts {
                 .append("</td><td>").append(scoreOf(m.ldsReencoded(), m.ceilingReencoded())).append("</td></tr>");
     }
 
-    /** An LDS with its ceiling and its share of it ("not defined" where the coefficient never changed). */
+    /**
+     * An LDS with its ceiling and its share of it; the LDS alone where there is no ceiling (one retraining
+     * order, or orders that do not agree); "not defined" where the coefficient never changed.
+     */
     private static String scoreOf(double lds, double ceiling) {
         if (!Double.isFinite(lds)) {
             return "not defined";
         }
-        String share = ceiling > 0 ? String.format(Locale.ROOT, ", %.0f%%", 100 * lds / ceiling) : "";
-        return String.format(Locale.ROOT, "%.3f (%.3f%s)", lds, ceiling, share);
+        return ceiling > 0 ? String.format(Locale.ROOT, "%.3f (%.3f, %.0f%%)", lds, ceiling, 100 * lds / ceiling) : String.format(Locale.ROOT, "%.3f", lds);
     }
 }

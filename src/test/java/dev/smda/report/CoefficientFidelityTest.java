@@ -3,8 +3,10 @@ package dev.smda.report;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.smda.io.BadInputException;
 import dev.smda.io.SafeTensorsWriter;
 import dev.smda.policy.RidgeFit;
 import java.io.IOException;
@@ -43,6 +45,8 @@ class CoefficientFidelityTest {
         assertArrayEquals(new double[] {0.7, 0.5, 0.8, 0.9}, f.ceilingReencoded());
         assertNull(CoefficientFidelity.read(metrics(false), BASE_X), "a validation that did not score smda has nothing to show");
         assertNull(CoefficientFidelity.read(dir.resolve("absent.safetensors"), BASE_X));
+        String message = assertThrows(BadInputException.class, () -> CoefficientFidelity.read(metrics(true), new double[][] {{1, 0, 1}})).getMessage();
+        assertTrue(message.contains("metrics.safetensors: scores of 4 coefficients, but the run's policy has 3"), message);
     }
 
     @Test
@@ -80,5 +84,10 @@ class CoefficientFidelityTest {
                 html);
         assertTrue(html.contains("<a href=\"#feature-22\">f22</a> cooking</td><td>-0.200</td><td>25.0%</td><td>not defined</td><td>0.100 (0.500, 20%)</td>"), html);
         assertTrue(!html.contains("f33") && html.indexOf("f44") < html.indexOf("f22"), "the columns asked for, in their order");
+
+        CoefficientFidelity oneOrder = new CoefficientFidelity(f.lds(), new double[4], f.ldsReencoded(), new double[4], f.firing());
+        StringBuilder without = new StringBuilder();
+        ValidationCharts.coefficients(without, oneOrder, policy, new int[] {3});
+        assertTrue(without.toString().contains("f44</a> sorry</td><td>-0.900</td><td>100.0%</td><td>0.900</td><td>0.800</td>"), "no ceiling, no share: " + without);
     }
 }
