@@ -45,6 +45,9 @@ reports that the validation itself does not:
                        (what a stricter --selection-threshold would keep; λ chosen again by loo-1se), scored
                        as --lambdas scores a λ; and the run's per-coefficient LDS and noise ceiling by how
                        often a feature fires;
+  --refit-points       smda's per-pair Δβ refitted where a retraining on a subset is half-way (the base's features,
+                       behaviour or both moved by half the subset's expected change, from the pairs' own
+                       effects), instead of at the base, scored as --lambdas scores a λ;
   --reshape            whether smda's per-pair scores err as a group or in scale, from their own numbers
                        alone: each pair's score shrunk towards the mean of the pairs of its labelled
                        category and kind, or raised to a power of its distance from the median, and the
@@ -53,7 +56,7 @@ reports that the validation itself does not:
 
   python3 scripts/analysis/validation_offline.py RUN_DIR [--validation DIR] [--mix RUN2] [--datamodel DIR]
       [--additive-share DIR] [--pathways] [--by-kind] [--dy-sources] [--lambdas L1,L2] [--selections T1,T2]
-      [--reshape]
+      [--refit-points] [--reshape]
   python3 scripts/analysis/validation_offline.py --check-additive-share
 """
 import argparse
@@ -370,22 +373,49 @@ def selection_sweep(run, test, thresholds, samples):
 
 
 def policy_sweep(run, test, policies, samples):
-    """Per policy (another λ, or fewer features): the base policy's fit, and smda's summed per-pair Δβ against the
-    policy retrained and refitted the same way (features as measured, and as the SAE re-encodes them), beside their
-    noise ceiling, with the LDS's difference from the run's own policy on the same resampled subsets (each policy
-    scored against its own refitted targets). Returns, per policy (the run's first), each coefficient's LDS as measured
-    and re-encoded."""
+    """Per policy (another λ, or fewer features): the base policy's fit, and smda's summed per-pair Δβ (each pair's
+    refitted with that policy) scored by coefficient_sweep against that policy's own refitted targets. Returns, per
+    policy (the run's first), each coefficient's LDS as measured and re-encoded."""
     effects = list(pair_effects(run).values())
+    variants = []
+    for policy in [Policy(run)] + policies:
+        r2, loo = policy.fit()
+        label = f"{len(policy.columns)} features, lambda {policy.lam:9.4g}: R2 {r2:.3f} in sample, {loo:.3f} leave-one-out"
+        variants.append((label, policy, np.array([policy.change(e["dX"], e["dy"]) for e in effects])))
+    return coefficient_sweep(test, variants, samples)
+
+
+def refit_points(run, test, samples):
+    """smda's per-pair Δβ with the refit's sensitivity taken where a retraining on a subset is half-way, instead of at
+    the base: each pair's Δβ = refit(X_m + dX, y_m + dy) - refit(X_m, y_m), with X_m, y_m the base moved by half the
+    expected subset change that the pairs' own effects sum to (the subset's size / 2 times their mean), the features,
+    the behaviour or both moved (the midpoint rule for the change of the refit along the retraining's path)."""
+    policy = Policy(run)
+    effects = list(pair_effects(run).values())
+    half = test.membership.sum(1).mean() / 2
+    mean_dx, mean_dy = np.mean([e["dX"] for e in effects], 0), np.mean([e["dy"] for e in effects], 0)
+    variants = []
+    for label, move_x, move_y in [("at the base (the run's)", 0, 0), ("at the midpoint", 1, 1), ("features at the midpoint", 1, 0),
+                                  ("behaviour at the midpoint", 0, 1)]:
+        x, y = policy.x0 + move_x * half * mean_dx, policy.y0 + move_y * half * mean_dy
+        at = policy.refit(x, y)
+        variants.append((label, policy, np.array([policy.refit(x + e["dX"], y + e["dy"]) - at for e in effects])))
+    coefficient_sweep(test, variants, samples)
+
+
+def coefficient_sweep(test, variants, samples):
+    """Per variant (label, policy, per-pair Δβ): the summed Δβ against the policy retrained and refitted as that
+    policy refits (features as measured, and as the SAE re-encodes them), beside their noise ceiling, with the LDS's
+    difference from the first variant's on the same resampled subsets. Returns, per variant, each coefficient's LDS
+    as measured and re-encoded."""
     outcomes = [retrainings(test.folder, s) for s in range(len(test.membership))]
     rng = np.random.default_rng(1)
     n = len(test.membership)
     picks = [rng.integers(0, n, n) for _ in range(samples)]
-    own, per_target = {}, []
-    for k, policy in enumerate([Policy(run)] + policies):
+    first, per_target = {}, []
+    for k, (label, policy, predicted) in enumerate(variants):
         per_target.append({})
-        predicted = np.array([policy.change(e["dX"], e["dy"]) for e in effects])
-        r2, loo = policy.fit()
-        line = f"{len(policy.columns)} features, lambda {policy.lam:9.4g}: R2 {r2:.3f} in sample, {loo:.3f} leave-one-out"
+        line = label
         for features in ["X", "X_reencoded"]:
             changes = np.array([[policy.refit(o[features], o["y"]) - policy.beta0 for o in orders] for orders in outcomes])
             at = copy.copy(test)
@@ -399,11 +429,11 @@ def policy_sweep(run, test, policies, samples):
             line += f"; {'re-encoded' if features != 'X' else 'coefficients'}: ceiling {ceiling:.3f}, smda {lds:.3f} ({lds / ceiling:.0%}) x{size:.2f}"
             resampled = np.array([at.family_lds(predicted, "coefficients", p) for p in picks])
             if k == 0:
-                own[features] = (lds, resampled)
+                first[features] = (lds, resampled)
             else:
-                low, high = np.percentile(resampled - own[features][1], [2.5, 97.5])
-                line += f", minus the run's policy {lds - own[features][0]:+.3f} [{low:+.3f}, {high:+.3f}]"
-        print(line + (" (the run's policy)" if k == 0 else ""))
+                low, high = np.percentile(resampled - first[features][1], [2.5, 97.5])
+                line += f", minus the first {lds - first[features][0]:+.3f} [{low:+.3f}, {high:+.3f}]"
+        print(line)
     return per_target
 
 
@@ -524,6 +554,7 @@ def main():
     parser.add_argument("--dy-sources", action="store_true", help="smda's scores rebuilt with each pair's dy from its checkpoints, the base alone, or per kind of probe")
     parser.add_argument("--lambdas", help="comma-separated ridge penalties (or loo-1se, smda's one-standard-error rule) at which the policy, its retrained change and smda's Δβ are refitted")
     parser.add_argument("--selections", help="comma-separated shares of the probes a policy feature must fire on, at which the policy is refitted on fewer features (λ by loo-1se) and scored as --lambdas scores a λ")
+    parser.add_argument("--refit-points", action="store_true", help="smda's per-pair Δβ with the refit's sensitivity taken half-way through a subset's expected change instead of at the base")
     parser.add_argument("--reshape", action="store_true", help="smda's scores shrunk towards their category's mean or raised to a power; residuals against planted kinds")
     parser.add_argument("--samples", type=int, default=1000, help="bootstrap resamples of the paired difference (default 1000)")
     args = parser.parse_args()
@@ -559,6 +590,8 @@ def main():
         lambda_sweep(args.run, test, [v if v == "loo-1se" else float(v) for v in args.lambdas.split(",")], args.samples)
     if args.selections:
         selection_sweep(args.run, test, [float(v) for v in args.selections.split(",")], args.samples)
+    if args.refit_points:
+        refit_points(args.run, test, args.samples)
     if args.by_kind:
         by_kind(args.run, test, scores)
     if args.dy_sources:
