@@ -1,6 +1,7 @@
 package dev.smda.cli;
 
 import dev.smda.progress.Progress;
+import dev.smda.validate.CoefficientFidelity;
 import dev.smda.validate.Validation;
 import dev.smda.validate.ValidationReport;
 import dev.smda.validate.ValidationResult;
@@ -92,6 +93,10 @@ final class ValidateCommand implements Callable<Integer> {
         Path folder = out != null ? out : Validation.defaultOut(run);
         ValidationResult result = new Validation(run, folder, config, Progress.console(), where).execute(resume);
         System.out.print(ValidationReport.text(result));
+        CoefficientFidelity coefficients = CoefficientFidelity.of(run, folder);
+        if (coefficients != null) {
+            System.out.print(ValidationReport.coefficientBands(coefficients));
+        }
         System.out.println("wrote " + folder.resolve("validation.json"));
         return 0;
     }

@@ -14,6 +14,7 @@ import dev.smda.policy.RidgeFit;
 import dev.smda.run.RunDirectory;
 import dev.smda.run.RunManifest;
 import dev.smda.sae.FeatureAtlas;
+import dev.smda.validate.CoefficientFidelity;
 import dev.smda.validate.Validation;
 import dev.smda.validate.ValidationResult;
 import java.io.IOException;
@@ -86,10 +87,8 @@ final class RunData {
         RidgeFit policy = Json.MAPPER.treeToValue(policyJson, RidgeFit.class);
         Analysis analysis = Json.MAPPER.treeToValue(Json.read(run.file(RunDirectory.ANALYSIS)), Analysis.class);
         double[] p;
-        double[][] baseX;
         try (SafeTensorsFile base = SafeTensorsFile.open(run.file(RunDirectory.BASE))) {
             p = base.doubles("refusal_probability");
-            baseX = base.matrix("X");
         }
         List<Probe> probes = readIfPresent(manifest, "probes", DataSets::probes);
         List<SftPair> pairList = readIfPresent(manifest, "pairs", DataSets::pairs);
@@ -106,7 +105,7 @@ final class RunData {
                 .limit(topFeatures).mapToInt(Integer::intValue).toArray();
         List<PairSummary> shown = heatmapPairs(analysis);
         return new RunData(dir, manifest, policy, policyJson.path("text").asText(""), analysis, p, probes, pairs, atlas, top, shown,
-                pathwayValues(run, shown, top), validation(dir), CoefficientFidelity.read(Validation.defaultOut(dir).resolve("metrics.safetensors"), baseX));
+                pathwayValues(run, shown, top), validation(dir), CoefficientFidelity.of(dir, Validation.defaultOut(dir)));
     }
 
     private static ValidationResult validation(Path dir) throws IOException {

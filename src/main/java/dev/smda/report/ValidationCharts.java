@@ -1,6 +1,7 @@
 package dev.smda.report;
 
 import dev.smda.policy.RidgeFit;
+import dev.smda.validate.CoefficientFidelity;
 import dev.smda.validate.ValidationResult;
 import java.util.ArrayList;
 import java.util.List;
@@ -178,9 +179,7 @@ final class ValidationCharts {
         h.append("<table class=\"data\" id=\"coefficient-bands\"><thead><tr><th>coefficients</th><th>how many</th><th>LDS as measured (ceiling)</th>"
                 + "<th>LDS re-encoded (ceiling)</th></tr></thead><tbody>");
         for (CoefficientFidelity.Band b : f.bands()) {
-            String range = Double.isInfinite(b.high()) ? String.format(Locale.ROOT, "of features firing on %.0f%% of the probes or more", 100 * b.low())
-                    : String.format(Locale.ROOT, "of features firing on %.0f%% to %.0f%% of the probes", 100 * b.low(), 100 * b.high());
-            meanRow(h, range, b.mean());
+            meanRow(h, "of features firing on " + b.range(), b.mean());
         }
         meanRow(h, "the " + columns.length + " largest, listed below", f.over(columns));
         h.append("</tbody></table><table class=\"data\" id=\"coefficient-table\"><thead><tr><th>feature</th><th>coefficient</th><th>fires on</th>"

@@ -46,6 +46,8 @@ public final class Validation {
 
     static final String MANIFEST = "validation.json";
     static final String SETTINGS = "settings.json";
+    /** Every per-target figure: each family's noise ceiling and each method's LDS, target by target. */
+    static final String METRICS = "metrics.safetensors";
 
     private final Path runDir;
     private final Path out;
@@ -480,6 +482,6 @@ public final class Validation {
     private void writeMetrics(Map<String, double[]> perTarget) throws IOException {
         SafeTensorsWriter w = new SafeTensorsWriter();
         perTarget.forEach((name, values) -> w.addDoubles(name, values, values.length));
-        w.write(out.resolve("metrics.safetensors"));
+        w.write(out.resolve(METRICS));
     }
 }

@@ -87,4 +87,20 @@ public final class ValidationReport {
         }
         return sb.toString();
     }
+
+    /** smda's mean per-coefficient LDS by how often the features fire: a rarely firing feature's coefficient is predicted less well. */
+    public static String coefficientBands(CoefficientFidelity f) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
+                "smda per coefficient, by how often its feature fires: coefficients, mean LDS (of the mean ceiling), as measured / re-encoded%n"));
+        for (CoefficientFidelity.Band b : f.bands()) {
+            CoefficientFidelity.Mean m = b.mean();
+            sb.append(String.format(Locale.ROOT, "  %-36s %4d  %s / %s%n", "firing on " + b.range(), m.coefficients(), ofCeiling(m.lds(), m.ceiling()),
+                    ofCeiling(m.ldsReencoded(), m.ceilingReencoded())));
+        }
+        return sb.toString();
+    }
+
+    private static String ofCeiling(double lds, double ceiling) {
+        return !Double.isFinite(lds) ? "-" : ceiling > 0 ? String.format(Locale.ROOT, "%.3f (%.0f%%)", lds, 100 * lds / ceiling) : String.format(Locale.ROOT, "%.3f", lds);
+    }
 }

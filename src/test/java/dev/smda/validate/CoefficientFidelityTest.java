@@ -1,4 +1,4 @@
-package dev.smda.report;
+package dev.smda.validate;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,14 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.smda.io.BadInputException;
 import dev.smda.io.SafeTensorsWriter;
-import dev.smda.policy.RidgeFit;
+import dev.smda.run.RunDirectory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The report's per-coefficient view of a validation: read from its metrics file, banded by how often each feature fires, and shown per coefficient. */
+/** The per-coefficient view of a validation: read from its metrics file, banded by how often each feature fires, and summarised for the terminal. */
 class CoefficientFidelityTest {
 
     /** Four probes; the features fire on 1, 1, 2 and 4 of them (25%, 25%, 50%, 100%). */
@@ -45,6 +45,11 @@ class CoefficientFidelityTest {
         assertArrayEquals(new double[] {0.7, 0.5, 0.8, 0.9}, f.ceilingReencoded());
         assertNull(CoefficientFidelity.read(metrics(false), BASE_X), "a validation that did not score smda has nothing to show");
         assertNull(CoefficientFidelity.read(dir.resolve("absent.safetensors"), BASE_X));
+
+        new SafeTensorsWriter().addMatrix("X", BASE_X).write(dir.resolve(RunDirectory.BASE));
+        CoefficientFidelity ofRun = CoefficientFidelity.of(dir, dir);
+        assertArrayEquals(f.lds(), ofRun.lds(), "a run's validation folder: its metrics file, the run's base features");
+        assertArrayEquals(f.firing(), ofRun.firing());
         String message = assertThrows(BadInputException.class, () -> CoefficientFidelity.read(metrics(true), new double[][] {{1, 0, 1}})).getMessage();
         assertTrue(message.contains("metrics.safetensors: scores of 4 coefficients, but the run's policy has 3"), message);
     }
@@ -71,23 +76,15 @@ class CoefficientFidelityTest {
     }
 
     @Test
-    void theTableLinksEachLargestCoefficientToItsFeatureWithItsScoreAndShareOfTheCeiling() throws IOException {
-        CoefficientFidelity f = CoefficientFidelity.read(metrics(true), BASE_X);
-        RidgeFit policy = new RidgeFit(new int[] {11, 22, 33, 44}, List.of("weapons", "cooking", "self <harm>", "sorry"), new double[4], new double[] {1, 1, 1, 1},
-                1.0, 0.0, new double[] {0.1, -0.2, 0.3, -0.9}, true, true, "loo-1se", 0.9, 0.8, List.of(), 4);
-        StringBuilder h = new StringBuilder();
-        ValidationCharts.coefficients(h, f, policy, new int[] {3, 1});
-        String html = h.toString();
-        assertTrue(html.contains("<td>of features firing on 25% of the probes or more</td><td>4</td><td>0.633 (0.900, 70%)</td>"), html);
-        assertTrue(html.contains("<td>the 2 largest, listed below</td><td>2</td><td>0.900 (1.000, 90%)</td><td>0.450 (0.700, 64%)</td>"), html);
-        assertTrue(html.contains("<a href=\"#feature-44\">f44</a> sorry</td><td>-0.900</td><td>100.0%</td><td>0.900 (1.000, 90%)</td><td>0.800 (0.900, 89%)</td>"),
-                html);
-        assertTrue(html.contains("<a href=\"#feature-22\">f22</a> cooking</td><td>-0.200</td><td>25.0%</td><td>not defined</td><td>0.100 (0.500, 20%)</td>"), html);
-        assertTrue(!html.contains("f33") && html.indexOf("f44") < html.indexOf("f22"), "the columns asked for, in their order");
-
-        CoefficientFidelity oneOrder = new CoefficientFidelity(f.lds(), new double[4], f.ldsReencoded(), new double[4], f.firing());
-        StringBuilder without = new StringBuilder();
-        ValidationCharts.coefficients(without, oneOrder, policy, new int[] {3});
-        assertTrue(without.toString().contains("f44</a> sorry</td><td>-0.900</td><td>100.0%</td><td>0.900</td><td>0.800</td>"), "no ceiling, no share: " + without);
+    void theTerminalSummaryGivesEachBandsMeansAndShares() throws IOException {
+        double[][] spread = new double[40][4];
+        spread[0] = new double[] {1, 1, 1, 1};
+        for (int i = 1; i < 40; i++) {
+            spread[i] = new double[] {0, i < 3 ? 1 : 0, 0, 1};
+        }
+        String text = ValidationReport.coefficientBands(CoefficientFidelity.read(metrics(true), spread));
+        assertTrue(text.contains("  firing on 0% to 5% of the probes        2  0.500 (59%) / 0.350 (47%)\n"), text);
+        assertTrue(text.contains("  firing on 5% to 10% of the probes       1  - / 0.100 (20%)\n"), "a band whose LDS is never defined: " + text);
+        assertTrue(text.contains("  firing on 25% of the probes or more     1  0.900 (90%) / 0.800 (89%)\n"), text);
     }
 }

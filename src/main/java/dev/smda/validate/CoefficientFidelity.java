@@ -1,12 +1,14 @@
-package dev.smda.report;
+package dev.smda.validate;
 
 import dev.smda.io.BadInputException;
 import dev.smda.io.SafeTensorsFile;
+import dev.smda.run.RunDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.IntStream;
 
 /**
@@ -15,21 +17,36 @@ import java.util.stream.IntStream;
  * measures them and as the SAE re-encodes them, beside the share of the base's probes the feature
  * fires on. A rarely firing feature's coefficient rests on few probes' change and is predicted less
  * well (on the embedded world the coefficients of features firing on under 5% of the probes reach
- * an LDS of 0.52, 65% of their ceiling, those firing on a quarter or more 0.77, 85%), so the report
- * says per coefficient whether its attribution can be read.
+ * an LDS of 0.52, 65% of their ceiling, those firing on a quarter or more 0.77, 85%), so `smda
+ * validate` and the report say which coefficients' attributions can be read.
  *
  * @param firing per coefficient, the share of the base's probes its feature is non-zero on
  */
-record CoefficientFidelity(double[] lds, double[] ceiling, double[] ldsReencoded, double[] ceilingReencoded, double[] firing) {
+public record CoefficientFidelity(double[] lds, double[] ceiling, double[] ldsReencoded, double[] ceilingReencoded, double[] firing) {
 
     /** The firing shares that bound the bands the report summarises. */
-    static final double[] BAND_EDGES = {0.05, 0.10, 0.25};
+    public static final double[] BAND_EDGES = {0.05, 0.10, 0.25};
 
     /** Means over some coefficients of their LDS and ceiling, each over those whose LDS is defined (a coefficient no subset changed has none). */
-    record Mean(int coefficients, double lds, double ceiling, double ldsReencoded, double ceilingReencoded) {}
+    public record Mean(int coefficients, double lds, double ceiling, double ldsReencoded, double ceilingReencoded) {}
 
     /** The coefficients whose feature fires on a share of the probes in [low, high). */
-    record Band(double low, double high, Mean mean) {}
+    public record Band(double low, double high, Mean mean) {
+
+        /** "5% to 10% of the probes", or "25% of the probes or more" for the last band. */
+        public String range() {
+            return Double.isInfinite(high) ? String.format(Locale.ROOT, "%.0f%% of the probes or more", 100 * low)
+                    : String.format(Locale.ROOT, "%.0f%% to %.0f%% of the probes", 100 * low, 100 * high);
+        }
+    }
+
+    /** The smda scores of a run's validation in {@code folder}, or null when there is none or it did not score smda. */
+    public static CoefficientFidelity of(Path runDir, Path folder) throws IOException {
+        RunDirectory run = new RunDirectory(runDir);
+        try (SafeTensorsFile base = SafeTensorsFile.open(run.file(RunDirectory.BASE))) {
+            return read(folder.resolve(Validation.METRICS), base.matrix("X"));
+        }
+    }
 
     /** The smda scores of a validation's metrics file, or null when there is none or smda was not among its methods. */
     static CoefficientFidelity read(Path metrics, double[][] baseX) throws IOException {
@@ -61,7 +78,7 @@ record CoefficientFidelity(double[] lds, double[] ceiling, double[] ldsReencoded
     }
 
     /** The bands of {@link #BAND_EDGES} that hold a feature, rarest first. */
-    List<Band> bands() {
+    public List<Band> bands() {
         List<Band> out = new ArrayList<>();
         double low = 0;
         for (int b = 0; b <= BAND_EDGES.length; b++) {
@@ -77,7 +94,7 @@ record CoefficientFidelity(double[] lds, double[] ceiling, double[] ldsReencoded
     }
 
     /** The means over the given coefficients (policy columns). */
-    Mean over(int[] columns) {
+    public Mean over(int[] columns) {
         return new Mean(columns.length, mean(lds, lds, columns), mean(ceiling, lds, columns), mean(ldsReencoded, ldsReencoded, columns),
                 mean(ceilingReencoded, ldsReencoded, columns));
     }
