@@ -21,6 +21,7 @@ files (what `smda run --selection-threshold T` would compute).
 
 Needs numpy and scipy (validation_offline's policy refit).
 """
+import argparse
 import json
 import struct
 import sys
@@ -124,13 +125,15 @@ WAYS = ["as they are", "less kind median", "less kind median, / MAD", "less kind
 SCORES = ["push", "push - |own category|", "push - mean |own kind|", "max push - |own category|"]
 
 if __name__ == "__main__":
-    arguments = sys.argv[1:]
-    averaged = "--averaged" in arguments
-    threshold = float(arguments[arguments.index("--selection") + 1]) if "--selection" in arguments else None
-    runs = [a for i, a in enumerate(arguments) if not a.startswith("--") and (i == 0 or arguments[i - 1] != "--selection")]
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("runs", nargs="+", metavar="RUN_DIR")
+    parser.add_argument("--averaged", action="store_true", help="effects averaged over the run's checkpoints")
+    parser.add_argument("--selection", type=float, metavar="T", help="through the policy on the features firing on at least a share T of the probes")
+    args = parser.parse_args()
+    runs = args.runs
     rows = {}
     for run in runs:
-        pairs, categories, harmful, truth, effects = load(run, averaged, threshold)
+        pairs, categories, harmful, truth, effects = load(run, args.averaged, args.selection)
         planted = np.array([truth[p["id"]]["interference"] for p in pairs])
         surprise = np.array([truth[p["id"]]["kind"] == "surprise" for p in pairs])
         k = planted.sum()

@@ -161,9 +161,17 @@ class Validation:
         return {family: round(self.family_lds(per_pair[family], family, every), 3) for family in FAMILIES}
 
     def family_lds(self, per_pair, family, pick):
+        return float(np.nanmean(self.target_lds(per_pair, family, pick)))
+
+    def target_lds(self, per_pair, family, pick=None):
+        """Per target of a family, the Spearman correlation across the picked subsets (all by default) of predicted and
+        actual change; NaN where either does not vary."""
+        pick = np.arange(len(self.membership)) if pick is None else pick
         predicted, actual = (self.membership @ per_pair)[pick], self.actual[family][pick]
         varying = (np.ptp(predicted, 0) > 0) & (np.ptp(actual, 0) > 0)
-        return float(np.mean(column_spearman(predicted[:, varying], actual[:, varying])))
+        out = np.full(actual.shape[1], np.nan)
+        out[varying] = column_spearman(predicted[:, varying], actual[:, varying])
+        return out
 
     def paired_difference(self, a, b, samples=1000, seed=1):
         """Per family, LDS of a minus LDS of b, with a 95% interval from resampling the subsets for both at once."""
@@ -359,11 +367,7 @@ def selection_sweep(run, test, thresholds, samples):
               f"{np.nanmean(per_target[0]['X_reencoded'][policy.columns]):.3f}, in the smaller policy {np.nanmean(own['X']):.3f} / "
               f"{np.nanmean(own['X_reencoded']):.3f}")
     firing = (Policy(run).x0 != 0).mean(0)
-    scores = safetensors(os.path.join(test.folder, "scores", "smda.safetensors"))["coefficients"]
-    predicted, actual = test.membership @ scores, test.actual["coefficients"]
-    varying = (np.ptp(predicted, 0) > 0) & (np.ptp(actual, 0) > 0)
-    rho = np.where(varying, column_spearman(predicted, actual), np.nan)
-    ceiling = test.ceilings("coefficients")
+    rho, ceiling = per_target[0]["X"], test.ceilings("coefficients")
     print("the run's coefficients by how often their feature fires: features, mean LDS, mean ceiling")
     for low, high in zip([0] + thresholds, thresholds + [1.01]):
         band = (firing >= low) & (firing < high)
@@ -422,9 +426,8 @@ def coefficient_sweep(test, variants, samples):
             at.orders = {**test.orders, "coefficients": changes.transpose(1, 0, 2)}
             at.actual = {**test.actual, "coefficients": changes.mean(1)}
             ceiling = float(np.nanmean(at.ceilings("coefficients")))
-            lds = at.family_lds(predicted, "coefficients", np.arange(n))
-            with np.errstate(invalid="ignore"):
-                per_target[-1][features] = column_spearman(at.membership @ predicted, at.actual["coefficients"])
+            per_target[-1][features] = at.target_lds(predicted, "coefficients")
+            lds = float(np.nanmean(per_target[-1][features]))
             size = np.median(np.linalg.norm(at.membership @ predicted, axis=1) / np.linalg.norm(at.actual["coefficients"], axis=1))
             line += f"; {'re-encoded' if features != 'X' else 'coefficients'}: ceiling {ceiling:.3f}, smda {lds:.3f} ({lds / ceiling:.0%}) x{size:.2f}"
             resampled = np.array([at.family_lds(predicted, "coefficients", p) for p in picks])

@@ -24,8 +24,8 @@ import java.util.stream.IntStream;
  */
 public record CoefficientFidelity(double[] lds, double[] ceiling, double[] ldsReencoded, double[] ceilingReencoded, double[] firing) {
 
-    /** The firing shares that bound the bands the report summarises. */
-    public static final double[] BAND_EDGES = {0.05, 0.10, 0.25};
+    /** The firing shares that bound the bands `smda validate` and the report summarise. */
+    private static final double[] BAND_EDGES = {0.05, 0.10, 0.25};
 
     /** Means over some coefficients of their LDS and ceiling, each over those whose LDS is defined (a coefficient no subset changed has none). */
     public record Mean(int coefficients, double lds, double ceiling, double ldsReencoded, double ceilingReencoded) {}
