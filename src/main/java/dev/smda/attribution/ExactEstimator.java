@@ -8,8 +8,9 @@ import java.util.List;
  * Each pair's update applied to the base model and the probes re-measured ({@link PairEffects}); the
  * policy's change then decomposed exactly ({@link PolicyDecomposition}). With checkpoints, the
  * policy's change is taken from the effects averaged over them (what predicts fine-tuning on a set
- * best), each category's from the effect on the base model alone (what finds interference best on
- * the worlds it was chosen on: docs/validation-record.md, *Interference at the base*). The measured ΔX and Δy of
+ * best) and refitted where the run asks ({@link dev.smda.run.RunConfig.RefitPoint}), each category's from the
+ * effect on the base model alone, at the base (what finds interference best on the worlds it was chosen
+ * on: docs/validation-record.md, *Interference at the base*). The measured ΔX and Δy of
  * every pair are kept by a {@link RawEffects} store as they are made, so a run resumes per pair.
  */
 public final class ExactEstimator implements PairEstimator {
@@ -24,7 +25,8 @@ public final class ExactEstimator implements PairEstimator {
     }
 
     private final PairEffects effects;
-    private final PolicyDecomposition decomposition;
+    private final PolicyDecomposition atBase;
+    private final PolicyDecomposition refit;
     private final int[] category;
     private final int categories;
     private final RawEffects store;
@@ -32,14 +34,16 @@ public final class ExactEstimator implements PairEstimator {
     private final boolean[] dyAtBase;
 
     /**
+     * @param atBase the policy's decomposition at the base's features; @param refit where the policy's change is refitted (often {@code atBase})
      * @param category each probe's category index; @param afterPair called after each newly measured pair
      * @param dyAtBase the probes whose Δy the policy's change takes at the base rather than the checkpoints' mean (null: none)
      */
-    public ExactEstimator(PairEffects effects, PolicyDecomposition decomposition, int[] category, int categories, RawEffects store, Runnable afterPair,
-            boolean[] dyAtBase) {
+    public ExactEstimator(PairEffects effects, PolicyDecomposition atBase, PolicyDecomposition refit, int[] category, int categories, RawEffects store,
+            Runnable afterPair, boolean[] dyAtBase) {
         this.effects = effects;
         this.dyAtBase = dyAtBase == null ? null : dyAtBase.clone();
-        this.decomposition = decomposition;
+        this.atBase = atBase;
+        this.refit = refit;
         this.category = category.clone();
         this.categories = categories;
         this.store = store;
@@ -68,15 +72,18 @@ public final class ExactEstimator implements PairEstimator {
         return out;
     }
 
-    /** The policy's change from the effect (averaged over the checkpoints, Δy at the base where asked); the categories' from the effect at the base. */
+    /**
+     * The policy's change from the effect (averaged over the checkpoints, Δy at the base where asked) refitted at the run's point;
+     * the categories' from the effect on the base model, at the base.
+     */
     private PairAttribution attribution(PairEffect e) {
         PairEffect forPolicy = e.withDyAtBase(dyAtBase);
-        Decomposition d = decomposition.decompose(forPolicy.dx(), forPolicy.dy());
-        PairEffect atBase = e.atBase();
-        double[] baseDelta = atBase == e ? d.delta() : decomposition.decompose(atBase.dx(), atBase.dy()).delta();
+        Decomposition d = refit.decompose(forPolicy.dx(), forPolicy.dy());
+        PairEffect onBase = e.atBase();
+        double[] baseDelta = onBase == e && refit == atBase ? d.delta() : atBase.decompose(onBase.dx(), onBase.dy()).delta();
         double meanDy = java.util.Arrays.stream(forPolicy.dy()).average().orElse(0);
         return new PairAttribution(e.pairId(), e.baseLoss(), meanDy, d.delta(), d.dxPart(), d.dyPart(), d.residual(), d.collinearity(), d.output(),
-                decomposition.categoryEffects(atBase.dx(), atBase.dy(), baseDelta, category, categories));
+                atBase.categoryEffects(onBase.dx(), onBase.dy(), baseDelta, category, categories));
     }
 
     @Override

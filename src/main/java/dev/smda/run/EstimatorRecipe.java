@@ -64,16 +64,38 @@ public record EstimatorRecipe(RunConfig config, RunInputs inputs, List<Probe> pr
                     progress);
         }
         PairEffects effects;
+        double[][] refitAt = base.x();
         if (config.update().checkpoints() > 1) {
             ReferenceTrajectory trajectory = ReferenceTrajectory.of(lm.model(), pairExamples(lm), update, config.update().checkpoints(),
                     config.update().reference(), config.update().referenceSteps(), config.update().referenceSpan(), config.batchSize(), config.seed());
             List<Measurement> measured = trajectory.models().stream().map(measurer::measure).toList();
             effects = new PairEffects(lm, measurer, trajectory, measured, update, config.maxLength());
+            if (config.refitAt() == RunConfig.RefitPoint.SPAN_MIDDLE) {
+                refitAt = spanMiddle(measured);
+            }
         } else {
             effects = new PairEffects(lm, measurer, base, update, config.maxLength());
         }
-        return new ExactEstimator(effects, new PolicyDecomposition(policy, base.x(), base.y()), category, categories, store, () -> {},
-                config.dyAtBase(probes));
+        PolicyDecomposition atBase = new PolicyDecomposition(policy, base.x(), base.y());
+        PolicyDecomposition refit = refitAt == base.x() ? atBase : new PolicyDecomposition(policy, refitAt, base.y());
+        return new ExactEstimator(effects, atBase, refit, category, categories, store, () -> {}, config.dyAtBase(probes));
+    }
+
+    /**
+     * The features in the middle of the reference span, from the features at its K ≥ 2 checkpoints:
+     * checkpoint c lies c/K of the way along, so K/2 lies in the middle; with an odd K the two around it are averaged.
+     */
+    static double[][] spanMiddle(List<Measurement> checkpoints) {
+        double[][] lower = checkpoints.get(checkpoints.size() / 2).x();
+        double[][] upper = checkpoints.get((checkpoints.size() + 1) / 2).x();
+        double[][] out = new double[lower.length][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = new double[lower[i].length];
+            for (int j = 0; j < out[i].length; j++) {
+                out[i][j] = 0.5 * (lower[i][j] + upper[i][j]);
+            }
+        }
+        return out;
     }
 
     /** Every pair as the reference fine-tuning pass sees it. */

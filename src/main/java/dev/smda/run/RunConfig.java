@@ -40,11 +40,13 @@ public record RunConfig(
         String dtype,
         String chatDate,
         Integer maxLength,
-        DySource dySource) {
+        DySource dySource,
+        RefitPoint refitAt) {
 
-    /** A run.json written before {@code dySource} existed reads as the checkpoints' Δy it used. */
+    /** A run.json written before {@code dySource} or {@code refitAt} existed reads as what that run used: the checkpoints' Δy, refitted at the base. */
     public RunConfig {
         dySource = dySource == null ? DySource.CHECKPOINTS : dySource;
+        refitAt = refitAt == null ? RefitPoint.BASE : refitAt;
     }
 
     /** Which SAE features the policy uses. */
@@ -72,6 +74,22 @@ public record RunConfig(
          * ones (docs/validation-record.md, *Where the probes' shortfall lies*); ΔX stays the checkpoints' mean.
          */
         PER_KIND
+    }
+
+    /**
+     * Where a pair's policy change is refitted: Δβ = β(X* + ΔX, y + Δy) − β(X*, y), with X* the features
+     * at that point. A retraining on a set moves the probes' features a long way, and its policy is
+     * refitted where they end; the refit's sensitivity taken half-way along predicts that better
+     * (docs/validation-record.md, *The refit's sensitivity half-way through a retraining*).
+     */
+    public enum RefitPoint {
+        /** The base model's features. */
+        BASE,
+        /**
+         * The features measured at the reference pass's checkpoint in the middle of its span (the mean of
+         * the two around it with an odd number of checkpoints; needs more than one).
+         */
+        SPAN_MIDDLE
     }
 
     /** How each pair's effect is estimated. */
@@ -179,7 +197,7 @@ public record RunConfig(
         return new RunConfig("smda", RefusalOpenings.DEFAULT, Behaviour.LOG_ODDS, Pooling.LAST, FeatureEncoding.SAE, Selection.ACTIVE, 0.02, 0,
                 true, true, null, RidgeOptions.Criterion.LOO_1SE,
                 new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0, 4, ReferenceTrajectory.Pass.EXPECTED, Update.REFERENCE_STEPS, Update.REFERENCE_SPAN), FeatureChange.LINEARIZED, Estimator.EXACT, 0, 0.5, Interference.CATEGORY,
-                1000, 20261123L, 16, null, "float32", null, null, DySource.CHECKPOINTS);
+                1000, 20261123L, 16, null, "float32", null, null, DySource.CHECKPOINTS, RefitPoint.BASE);
     }
 
     /**
@@ -193,14 +211,14 @@ public record RunConfig(
         return new RunConfig("paper", RefusalOpenings.PAPER, Behaviour.LOG_PROBABILITY, Pooling.EOT, FeatureEncoding.DENSE_RELU, Selection.CONTRAST, 0.1, 0,
                 false, false, 5.0, RidgeOptions.Criterion.LOO,
                 new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0, 1, ReferenceTrajectory.Pass.ORDERED, Update.REFERENCE_STEPS, 1.0), FeatureChange.LINEARIZED, Estimator.EXACT, 0, 0.5, Interference.DY,
-                1000, 42L, 16, new Curation(3, 2e-5, 16, 1.0), "float32", null, null, DySource.CHECKPOINTS);
+                1000, 42L, 16, new Curation(3, 2e-5, 16, 1.0), "float32", null, null, DySource.CHECKPOINTS, RefitPoint.BASE);
     }
 
     /** These settings under another preset name with another per-pair update. */
     public RunConfig with(String presetName, Update other) {
         return new RunConfig(presetName, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, maxFeatures, fitIntercept, standardize,
                 lambda, lambdaCriterion, other, featureChange, estimator, projection, intendedThreshold, interference, bootstrapSamples, seed, batchSize,
-                curation, dtype, chatDate, maxLength, dySource);
+                curation, dtype, chatDate, maxLength, dySource, refitAt);
     }
 
     /** These settings with another feature change, estimator and projection. */
@@ -208,21 +226,21 @@ public record RunConfig(
         Update u = other == Estimator.GRADIENT ? update.atBaseOnly() : update;
         return new RunConfig(preset, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, maxFeatures, fitIntercept, standardize,
                 lambda, lambdaCriterion, u, change, other, sketch, intendedThreshold, interference, bootstrapSamples, seed, batchSize, curation, dtype,
-                chatDate, maxLength, dySource);
+                chatDate, maxLength, dySource, refitAt);
     }
 
     /** These settings with the policy capped at {@code features} features (0: no cap). */
     public RunConfig withMaxFeatures(int features) {
         return new RunConfig(preset, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, features, fitIntercept, standardize,
                 lambda, lambdaCriterion, update, featureChange, estimator, projection, intendedThreshold, interference, bootstrapSamples, seed, batchSize,
-                curation, dtype, chatDate, maxLength, dySource);
+                curation, dtype, chatDate, maxLength, dySource, refitAt);
     }
 
     /** These settings with responses cut so that each pair is at most {@code tokens} long (null: none). */
     public RunConfig withMaxLength(Integer tokens) {
         return new RunConfig(preset, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, maxFeatures, fitIntercept, standardize,
                 lambda, lambdaCriterion, update, featureChange, estimator, projection, intendedThreshold, interference, bootstrapSamples, seed, batchSize,
-                curation, dtype, chatDate, tokens, dySource);
+                curation, dtype, chatDate, tokens, dySource, refitAt);
     }
 
     /** Checks every setting's range; a bad one fails with one line naming its option. */
@@ -255,6 +273,8 @@ public record RunConfig(
                 "--reference expected needs --optimizer sgd: AdamW's steps do not add up to one full-batch step");
         require(dySource == DySource.CHECKPOINTS || update.checkpoints() > 1,
                 "--dy-source " + dySource.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + " needs --checkpoints above 1 (with one, the base's Δy is the only one)");
+        require(refitAt == RefitPoint.BASE || update.checkpoints() > 1,
+                "--refit-at span-middle needs --checkpoints above 1 (with one, the base is the only model measured)");
         require(maxLength == null || maxLength >= 2, "--max-length must be at least 2 tokens (one of prompt, one of response), not " + maxLength);
         require(curation == null || curation.epochs() >= 1 && curation.batchSize() >= 1 && curation.learningRate() > 0, "the curation settings must be positive");
         dev.smda.lm.Models.dtype(dtype);

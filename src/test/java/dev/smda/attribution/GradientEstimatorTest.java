@@ -62,8 +62,9 @@ class GradientEstimatorTest {
             SftConfig adamW = SftConfig.adamW(1e-7, 1, 0.9, 0.999, 1e-8, 0.1);
             List<String> targets = dev.smda.model.LlamaModel.PROJECTIONS;
             for (SftConfig update : List.of(sgd, adamW, sgd.withLora(4, 8, targets, 3), adamW.withLora(2, 4, targets, 5))) {
+                PolicyDecomposition atBase = new PolicyDecomposition(policy, base.x(), base.y());
                 List<PairAttribution> exact = new ExactEstimator(new PairEffects(world.lm, frozen, base, update, null),
-                        new PolicyDecomposition(policy, base.x(), base.y()), category, 3, new MemoryEffects(), () -> {}, null).estimate(TinyWorld.PAIRS);
+                        atBase, atBase, category, 3, new MemoryEffects(), () -> {}, null).estimate(TinyWorld.PAIRS);
                 List<PairAttribution> gradient;
                 try (GradientEstimator estimator = new GradientEstimator(world.lm, frozen, sensitivity, category, 3, update,
                         GradientEstimator.space(world.lm.model(), frozen, sensitivity, update, 0, 0, Progress.SILENT), null, Progress.SILENT)) {

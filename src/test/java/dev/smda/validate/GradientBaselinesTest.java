@@ -69,7 +69,8 @@ class GradientBaselinesTest {
             InnerProducts plain = ctx.plainProducts();
 
             SftConfig step = SftConfig.sgd(lr, 1);
-            List<PairAttribution> exact = new ExactEstimator(new PairEffects(world.lm, frozen, base, step, null), new PolicyDecomposition(policy, base.x(), base.y()),
+            PolicyDecomposition atBase = new PolicyDecomposition(policy, base.x(), base.y());
+            List<PairAttribution> exact = new ExactEstimator(new PairEffects(world.lm, frozen, base, step, null), atBase, atBase,
                     category, 3, new MemoryEffects(), () -> {}, null).estimate(TinyWorld.PAIRS);
             for (int k = 0; k < TinyWorld.PAIRS.size(); k++) {
                 SftPair pair = TinyWorld.PAIRS.get(k);
