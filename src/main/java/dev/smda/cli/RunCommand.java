@@ -114,7 +114,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--dy-source", description = "With checkpoints, each probe's Δy for the policy's change: checkpoints (their mean; default) or per-kind (the base model's on harmful probes, the checkpoints' on harmless ones).")
     String dySource;
 
-    @Option(names = "--refit-at", description = "Where each pair's policy change is refitted: base (the base model's features; default) or span-middle (the features at the reference pass's checkpoint in the middle of its span, where a retraining on a share of the pairs is half-way; needs --checkpoints above 1).")
+    @Option(names = "--refit-at", description = "Where each pair's policy change is refitted: span-middle (the features at the reference pass's checkpoint in the middle of its span, where a retraining on that share of the pairs is half-way; default with checkpoints) or base (the base model's features; default with one checkpoint).")
     String refitAt;
 
     @Option(names = "--intended-threshold", description = "A category's intended features: standardised mean difference of its probes from the rest above this (default: 0.5).")
@@ -208,7 +208,8 @@ final class RunCommand implements Callable<Integer> {
                 seed != null ? seed : c.seed(), batchSize != null ? batchSize : c.batchSize(), cur, dtype != null ? dtype : c.dtype(),
                 chatDate != null ? chatDate : c.chatDate(), maxLength != null ? maxLength : c.maxLength(),
                 dySource == null ? c.dySource() : parse(RunConfig.DySource.class, dySource, "--dy-source"),
-                refitAt == null ? c.refitAt() : parse(RunConfig.RefitPoint.class, refitAt, "--refit-at"));
+                refitAt != null ? parse(RunConfig.RefitPoint.class, refitAt, "--refit-at")
+                        : update.checkpoints() > 1 ? c.refitAt() : RunConfig.RefitPoint.BASE); // one checkpoint: only the base is measured
     }
 
     /** An enum constant from its command-line spelling (log-odds for LOG_ODDS). */

@@ -83,11 +83,11 @@ public record RunConfig(
      * (docs/validation-record.md, *The refit's sensitivity half-way through a retraining*).
      */
     public enum RefitPoint {
-        /** The base model's features. */
+        /** The base model's features (what the user has; the only choice with one checkpoint). */
         BASE,
         /**
          * The features measured at the reference pass's checkpoint in the middle of its span (the mean of
-         * the two around it with an odd number of checkpoints; needs more than one).
+         * the two around it with an odd number of checkpoints; needs more than one): the default.
          */
         SPAN_MIDDLE
     }
@@ -188,16 +188,17 @@ public record RunConfig(
      * smda's defaults: the exact estimator on the SAE's own features, ΔX linearised at the base's
      * active set, each pair's update applied at four checkpoints of a reference pass over all pairs
      * and averaged (TracInCP), the pass taken in expectation (five full-batch steps between
-     * checkpoints) over its first half, ridge with intercept and standardisation, λ by the
-     * one-standard-error rule on the leave-one-out error (a steadier Δβ at a fit within noise of the
-     * best), interference judged by category. Chosen on world seed 101 by retraining, the expected
-     * pass and its span on the shipped world and seed 202 (see the README's table of remedies).
+     * checkpoints) over its first half, each pair's Δβ refitted at the features in the middle of that
+     * span, ridge with intercept and standardisation, λ by the one-standard-error rule on the
+     * leave-one-out error (a steadier Δβ at a fit within noise of the best), interference judged by
+     * category. Chosen on world seed 101 by retraining, the expected pass, its span and the refit's
+     * point on the shipped world and seed 202 (see the README's table of remedies).
      */
     public static RunConfig defaults() {
         return new RunConfig("smda", RefusalOpenings.DEFAULT, Behaviour.LOG_ODDS, Pooling.LAST, FeatureEncoding.SAE, Selection.ACTIVE, 0.02, 0,
                 true, true, null, RidgeOptions.Criterion.LOO_1SE,
                 new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0, 4, ReferenceTrajectory.Pass.EXPECTED, Update.REFERENCE_STEPS, Update.REFERENCE_SPAN), FeatureChange.LINEARIZED, Estimator.EXACT, 0, 0.5, Interference.CATEGORY,
-                1000, 20261123L, 16, null, "float32", null, null, DySource.CHECKPOINTS, RefitPoint.BASE);
+                1000, 20261123L, 16, null, "float32", null, null, DySource.CHECKPOINTS, RefitPoint.SPAN_MIDDLE);
     }
 
     /**
@@ -214,11 +215,16 @@ public record RunConfig(
                 1000, 42L, 16, new Curation(3, 2e-5, 16, 1.0), "float32", null, null, DySource.CHECKPOINTS, RefitPoint.BASE);
     }
 
-    /** These settings under another preset name with another per-pair update. */
+    /** These settings under another preset name with another per-pair update (with one checkpoint, refitted at the base: no span to be in the middle of). */
     public RunConfig with(String presetName, Update other) {
         return new RunConfig(presetName, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, maxFeatures, fitIntercept, standardize,
                 lambda, lambdaCriterion, other, featureChange, estimator, projection, intendedThreshold, interference, bootstrapSamples, seed, batchSize,
-                curation, dtype, chatDate, maxLength, dySource, refitAt);
+                curation, dtype, chatDate, maxLength, dySource, refitFor(other));
+    }
+
+    /** This run's refit point for an update with {@code other}'s checkpoints: the base where there is only the base. */
+    private RefitPoint refitFor(Update other) {
+        return other.checkpoints() > 1 ? refitAt : RefitPoint.BASE;
     }
 
     /** These settings with another feature change, estimator and projection. */
@@ -226,7 +232,7 @@ public record RunConfig(
         Update u = other == Estimator.GRADIENT ? update.atBaseOnly() : update;
         return new RunConfig(preset, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, maxFeatures, fitIntercept, standardize,
                 lambda, lambdaCriterion, u, change, other, sketch, intendedThreshold, interference, bootstrapSamples, seed, batchSize, curation, dtype,
-                chatDate, maxLength, dySource, refitAt);
+                chatDate, maxLength, dySource, refitFor(u));
     }
 
     /** These settings with the policy capped at {@code features} features (0: no cap). */

@@ -1,8 +1,11 @@
 package dev.smda.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.smda.attribution.ReferenceTrajectory;
+import dev.smda.io.BadInputException;
 import dev.smda.run.RunConfig;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -45,6 +48,28 @@ class RunOptionsTest {
         RunConfig old = writtenWithout("reference", "reference_steps", "reference_span");
         assertEquals(ReferenceTrajectory.Pass.ORDERED, old.update().reference());
         assertEquals(old.update(), configured("--reference", "ordered", "--reference-span", "1").update(), "--reference ordered --reference-span 1 resumes it");
+    }
+
+    @Test
+    void thePolicyIsRefittedInTheMiddleOfTheSpanWhereThereAreCheckpoints() {
+        assertEquals(RunConfig.RefitPoint.SPAN_MIDDLE, configured().refitAt());
+        assertEquals(RunConfig.RefitPoint.BASE, configured("--checkpoints", "1").refitAt(), "one checkpoint: only the base is measured");
+        assertEquals(RunConfig.RefitPoint.BASE, configured("--estimator", "gradient").refitAt());
+        assertEquals(RunConfig.RefitPoint.BASE, configured("--lora-rank", "4").refitAt());
+        assertEquals(RunConfig.RefitPoint.BASE, configured("--refit-at", "base").refitAt());
+        assertEquals(RunConfig.RefitPoint.BASE, RunConfig.paper().refitAt());
+        assertEquals(RunConfig.RefitPoint.BASE, RunConfig.defaults().with("smda", RunConfig.defaults().update().atBaseOnly()).refitAt());
+        String message = assertThrows(BadInputException.class, () -> configured("--refit-at", "span-middle", "--checkpoints", "1")).getMessage();
+        assertTrue(message.contains("--refit-at span-middle needs --checkpoints above 1"), message);
+    }
+
+    @Test
+    void aRunJsonWrittenBeforeTheRefitPointExistedReadsAsRefittedAtTheBase() throws Exception {
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) dev.smda.io.Json.MAPPER.readTree(dev.smda.io.Json.compact(RunConfig.defaults()));
+        json.remove("refit_at");
+        RunConfig old = dev.smda.io.Json.MAPPER.treeToValue(json, RunConfig.class);
+        assertEquals(RunConfig.RefitPoint.BASE, old.refitAt());
+        assertEquals(old, configured("--refit-at", "base"), "--refit-at base resumes it");
     }
 
     /** The defaults' run.json with these fields of its update removed, as an older smda wrote it, read back. */

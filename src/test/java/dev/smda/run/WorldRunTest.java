@@ -9,11 +9,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.smda.analysis.CategoryGap;
 import dev.smda.analysis.Interference;
 import dev.smda.analysis.PairSummary;
+import dev.smda.attribution.PolicyDecomposition;
 import dev.smda.data.DataSets;
 import dev.smda.data.PairTruth;
 import dev.smda.io.BadInputException;
 import dev.smda.io.Json;
 import dev.smda.io.SafeTensorsFile;
+import dev.smda.policy.RidgeFit;
 import dev.smda.progress.Progress;
 import dev.smda.testing.DemoRun;
 import java.nio.file.Files;
@@ -131,7 +133,7 @@ class WorldRunTest {
     }
 
     @Test
-    void theCategoryEffectsAreTheUpdateAtTheBaseWhileThePolicyChangeAveragesTheCheckpoints() throws Exception {
+    void theCategoryEffectsAreTheUpdateAtTheBaseWhileThePolicyChangeAveragesTheCheckpointsRefittedMidSpan() throws Exception {
         Path fewPairs = dir.resolve("four.jsonl");
         Files.write(fewPairs, Files.readAllLines(WORLD.resolve("pairs.jsonl")).subList(10, 14));
         RunInputs in = new RunInputs(WORLD.resolve("model"), WORLD.resolve("sae"), WORLD.resolve("probes.jsonl"), fewPairs);
@@ -155,6 +157,28 @@ class WorldRunTest {
             }
         }
         assertTrue(deltaGap > 1e-6, "the policy's change does average over the checkpoints: largest difference " + deltaGap);
+
+        // the averaged effect's Δβ is refitted in the middle of the span, not at the base; its parts still add up to it
+        assertEquals(RunConfig.RefitPoint.SPAN_MIDDLE, four.refitAt());
+        RidgeFit policy = Json.MAPPER.treeToValue(Json.read(averaged.file(RunDirectory.POLICY)), RidgeFit.class);
+        PolicyDecomposition atTheBase;
+        try (SafeTensorsFile base = SafeTensorsFile.open(averaged.file(RunDirectory.BASE))) {
+            atTheBase = new PolicyDecomposition(policy, base.matrix("X"), base.doubles("y"));
+        }
+        double refitGap = 0;
+        for (dev.smda.attribution.PairAttribution a : a4) {
+            dev.smda.attribution.PairEffect e = averaged.readPair(a.pair());
+            double[] there = atTheBase.decompose(e.dx(), e.dy()).delta();
+            for (int j = 0; j < there.length; j++) {
+                refitGap = Math.max(refitGap, Math.abs(there[j] - a.delta()[j]) / Math.max(1e-12, Math.abs(there[j])));
+                assertEquals(a.delta()[j], a.dxPart()[j] + a.dyPart()[j], 1e-9);
+            }
+        }
+        assertTrue(refitGap > 1e-3, "refitted elsewhere than at the base: largest relative difference " + refitGap);
+        for (dev.smda.attribution.PairAttribution a : a1) {
+            dev.smda.attribution.PairEffect e = atBase.readPair(a.pair());
+            assertClose(atTheBase.decompose(e.dx(), e.dy()).delta(), a.delta(), a.pair() + ": one checkpoint, refitted at the base");
+        }
 
         // a pair file without the base's effect (an older smda's) is refused when a resumed run needs it
         dev.smda.attribution.PairEffect old = averaged.readPair(a4.getFirst().pair());
