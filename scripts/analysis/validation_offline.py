@@ -267,6 +267,10 @@ class Policy:
         self.intercept = policy["fit_intercept"]
         self.x0, self.y0 = base["X"], base["y"]
         self.beta0 = self.refit(self.x0, self.y0)
+        # where the run refits each pair's change (smda run --refit-at): refit.safetensors' features, else the base's
+        refit_file = os.path.join(run, "refit.safetensors")
+        self.x_refit = safetensors(refit_file)["X"] if os.path.exists(refit_file) else self.x0
+        self.beta_refit = self.refit(self.x_refit, self.y0)
 
     @staticmethod
     def selected(run, threshold):
@@ -290,6 +294,10 @@ class Policy:
     def change(self, dx, dy):
         """Δβ of the policy refitted on the base's probes moved by dx and dy."""
         return self.refit(self.x0 + dx, self.y0 + dy) - self.beta0
+
+    def pair_change(self, dx, dy):
+        """One pair's Δβ as the run computes it: refitted at the run's refit point moved by the pair's dx and dy."""
+        return self.refit(self.x_refit + dx, self.y0 + dy) - self.beta_refit
 
     def fit(self):
         """The base policy's R² in sample and leave-one-out."""
@@ -385,7 +393,7 @@ def policy_sweep(run, test, policies, samples):
     for policy in [Policy(run)] + policies:
         r2, loo = policy.fit()
         label = f"{len(policy.columns)} features, lambda {policy.lam:9.4g}: R2 {r2:.3f} in sample, {loo:.3f} leave-one-out"
-        variants.append((label, policy, np.array([policy.change(e["dX"], e["dy"]) for e in effects])))
+        variants.append((label, policy, np.array([policy.pair_change(e["dX"], e["dy"]) for e in effects])))
     return coefficient_sweep(test, variants, samples)
 
 
@@ -398,8 +406,8 @@ def refit_points(run, test, samples):
     effects = list(pair_effects(run).values())
     half = test.membership.sum(1).mean() / 2
     mean_dx, mean_dy = np.mean([e["dX"] for e in effects], 0), np.mean([e["dy"] for e in effects], 0)
-    variants = []
-    for label, move_x, move_y in [("at the base (the run's)", 0, 0), ("at the midpoint", 1, 1), ("features at the midpoint", 1, 0),
+    variants = [("the run's (refit.safetensors, else the base)", policy, np.array([policy.pair_change(e["dX"], e["dy"]) for e in effects]))]
+    for label, move_x, move_y in [("at the base", 0, 0), ("at the midpoint", 1, 1), ("features at the midpoint", 1, 0),
                                   ("behaviour at the midpoint", 0, 1)]:
         x, y = policy.x0 + move_x * half * mean_dx, policy.y0 + move_y * half * mean_dy
         at = policy.refit(x, y)
@@ -483,7 +491,7 @@ def dy_sources(run, test, scores, samples):
     print("noise ceiling", {family: round(c, 3) for family, c in ceilings.items()})
     for name, per_pair in sources.items():
         dy = np.array([d for _, d in per_pair])
-        rebuilt = {"probes": dy, "categories": test.category_means(dy), "coefficients": np.array([policy.change(dx, d) for dx, d in per_pair])}
+        rebuilt = {"probes": dy, "categories": test.category_means(dy), "coefficients": np.array([policy.pair_change(dx, d) for dx, d in per_pair])}
         if name.startswith("checkpoints"):
             print("  rebuilt from the pair files, largest difference from the score file:",
                   {family: float(f"{np.abs(rebuilt[family] - scores[family]).max():.1e}") for family in FAMILIES})

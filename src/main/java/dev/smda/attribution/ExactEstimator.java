@@ -87,6 +87,11 @@ public final class ExactEstimator implements PairEstimator {
     }
 
     @Override
+    public double[][] refitFeatures() {
+        return refit == atBase ? null : refit.features();
+    }
+
+    @Override
     public void close() {
         effects.close();
     }

@@ -13,6 +13,11 @@ public interface PairEstimator extends AutoCloseable {
     /** The estimates for {@code pairs}, in their order. */
     List<PairAttribution> estimate(List<SftPair> pairs);
 
+    /** The probes' features (probes x policy features) each pair's policy change is refitted at, where not the base's; null at the base. */
+    default double[][] refitFeatures() {
+        return null;
+    }
+
     @Override
     default void close() {}
 }

@@ -12,6 +12,7 @@ import dev.smda.policy.Standardization;
 public final class PolicyDecomposition {
 
     private final RidgeFit policy;
+    private final double[][] x;
     private final double[][] z;
     private final double[] y;
     private final RidgeSystem base;
@@ -19,10 +20,16 @@ public final class PolicyDecomposition {
 
     public PolicyDecomposition(RidgeFit policy, double[][] x, double[] y) {
         this.policy = policy;
+        this.x = x;
         this.z = policy.standardization().apply(x);
         this.y = y.clone();
         this.base = RidgeSystem.of(z, policy.lambda(), policy.fitIntercept());
         this.beta = base.coefficients(y);
+    }
+
+    /** The raw features this decomposition refits at (probes x policy features; not a copy). */
+    public double[][] features() {
+        return x;
     }
 
     /** @param dx raw feature changes, probes x policy features; @param dy behaviour changes */

@@ -14,6 +14,10 @@ import java.util.List;
  */
 public record PairSlice(int chunk, int offset, List<SftPair> pairs, List<PairEffect> measured) {
 
-    /** What came of a slice: the pairs' estimates in order, and the effects measured for it now. */
-    public record Result(List<PairAttribution> attributions, List<PairEffect> measured) {}
+    /**
+     * What came of a slice: the pairs' estimates in order, the effects measured for it now, and in a
+     * worker's first result the features the policy's changes are refitted at where not the base's
+     * (else null; see {@link dev.smda.attribution.PairEstimator#refitFeatures}).
+     */
+    public record Result(List<PairAttribution> attributions, List<PairEffect> measured, double[][] refitFeatures) {}
 }

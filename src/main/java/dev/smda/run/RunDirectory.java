@@ -18,7 +18,9 @@ import java.util.regex.Pattern;
  * The files of a run directory, with fixed names others can script against:
  * {@code run.json}, {@code base.safetensors} ({@code X}: probes x policy features, raw activations in
  * policy.json's {@code feature_ids} order; {@code y}; {@code refusal_probability};
- * {@code feature_ids}), {@code policy.json}, {@code pairs/<id>.safetensors} ({@code dX}, {@code dy},
+ * {@code feature_ids}), {@code refit.safetensors} (where each pair's policy change is refitted
+ * elsewhere than at the base: {@code X}, the features it is refitted at, shaped and ordered as
+ * base's), {@code policy.json}, {@code pairs/<id>.safetensors} ({@code dX}, {@code dy},
  * shaped like X and y, the exact estimator's, averaged over the checkpoints; with more than one,
  * also {@code base_dX}, {@code base_dy}: at the base model alone), {@code attribution/part-NNNNN.safetensors} (a chunk of
  * pairs: matrices pairs x features {@code delta}, {@code dx_part}, {@code dy_part} and, from the exact
@@ -31,6 +33,7 @@ public final class RunDirectory {
 
     public static final String MANIFEST = "run.json";
     public static final String BASE = "base.safetensors";
+    public static final String REFIT = "refit.safetensors";
     public static final String POLICY = "policy.json";
     public static final String PAIRS = "pairs";
     public static final String ATTRIBUTION = "attribution";
@@ -141,6 +144,12 @@ public final class RunDirectory {
     /** Whether chunk {@code index} is there, whole and unchanged since it was written. */
     public boolean hasChunk(int index) {
         return checksums().intact(chunkFile(index));
+    }
+
+    /** Writes the features each pair's policy change is refitted at, atomically. */
+    public void writeRefit(double[][] x, int[] featureIds) throws IOException {
+        new SafeTensorsWriter().addMatrix("X", x, featureIds.length)
+                .addLongs("feature_ids", java.util.stream.IntStream.of(featureIds).asLongStream().toArray(), featureIds.length).write(file(REFIT));
     }
 
     /** Writes a chunk of pairs' attributions atomically. */

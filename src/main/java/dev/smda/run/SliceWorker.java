@@ -23,16 +23,21 @@ public final class SliceWorker implements Worker<PairSlice, PairSlice.Result> {
 
     private final MemoryEffects effects = new MemoryEffects();
     private final PairEstimator estimator;
+    /** Sent once, with the first result: the same for every slice. */
+    private double[][] refitFeatures;
 
     public SliceWorker(EstimatorRecipe recipe, LanguageModel lm, Sae sae, Progress.Factory progress) {
         this.estimator = recipe.estimator(lm, sae, effects, progress);
+        this.refitFeatures = estimator.refitFeatures();
     }
 
     @Override
     public PairSlice.Result apply(PairSlice slice) {
         effects.reset(slice.measured());
         List<PairAttribution> attributions = estimator.estimate(slice.pairs());
-        return new PairSlice.Result(attributions, effects.takeMeasured());
+        PairSlice.Result result = new PairSlice.Result(attributions, effects.takeMeasured(), refitFeatures);
+        refitFeatures = null;
+        return result;
     }
 
     @Override

@@ -208,6 +208,7 @@ public final class SmdaRun {
         long start = before;
         Progress[] bar = new Progress[1];
         long[] done = {before};
+        boolean[] refitWritten = {false};
         try {
             executor.run(job, slices, new Executor.Listener<>() {
                 @Override
@@ -219,6 +220,10 @@ public final class SmdaRun {
                 @Override
                 public void finished(int index, PairSlice.Result result) throws IOException {
                     PairSlice slice = slices.get(index);
+                    if (result.refitFeatures() != null && !refitWritten[0]) {
+                        dir.writeRefit(result.refitFeatures(), recipe.policy().featureIds()); // before any chunk that was refitted there
+                        refitWritten[0] = true;
+                    }
                     for (PairEffect e : result.measured()) {
                         dir.writePair(e);
                     }

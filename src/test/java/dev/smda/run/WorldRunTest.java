@@ -158,17 +158,22 @@ class WorldRunTest {
         }
         assertTrue(deltaGap > 1e-6, "the policy's change does average over the checkpoints: largest difference " + deltaGap);
 
-        // the averaged effect's Δβ is refitted in the middle of the span, not at the base; its parts still add up to it
+        // the averaged effect's Δβ is refitted in the middle of the span, at the features the run wrote, not at the base; its parts add up to it
         assertEquals(RunConfig.RefitPoint.SPAN_MIDDLE, four.refitAt());
         RidgeFit policy = Json.MAPPER.treeToValue(Json.read(averaged.file(RunDirectory.POLICY)), RidgeFit.class);
         PolicyDecomposition atTheBase;
-        try (SafeTensorsFile base = SafeTensorsFile.open(averaged.file(RunDirectory.BASE))) {
+        PolicyDecomposition atTheRefit;
+        try (SafeTensorsFile base = SafeTensorsFile.open(averaged.file(RunDirectory.BASE));
+                SafeTensorsFile refit = SafeTensorsFile.open(averaged.file(RunDirectory.REFIT))) {
             atTheBase = new PolicyDecomposition(policy, base.matrix("X"), base.doubles("y"));
+            atTheRefit = new PolicyDecomposition(policy, refit.matrix("X"), base.doubles("y"));
         }
+        assertFalse(Files.exists(atBase.file(RunDirectory.REFIT)), "one checkpoint: refitted at the base, no refit file");
         double refitGap = 0;
         for (dev.smda.attribution.PairAttribution a : a4) {
             dev.smda.attribution.PairEffect e = averaged.readPair(a.pair());
             double[] there = atTheBase.decompose(e.dx(), e.dy()).delta();
+            assertClose(atTheRefit.decompose(e.dx(), e.dy()).delta(), a.delta(), a.pair() + ": refitted at refit.safetensors' features");
             for (int j = 0; j < there.length; j++) {
                 refitGap = Math.max(refitGap, Math.abs(there[j] - a.delta()[j]) / Math.max(1e-12, Math.abs(there[j])));
                 assertEquals(a.delta()[j], a.dxPart()[j] + a.dyPart()[j], 1e-9);
