@@ -48,9 +48,15 @@ public final class RunDirectory {
         this.root = root;
     }
 
-    /** The bytes of every file in {@code pairs/} and {@code attribution/} (temporary ones too), by name: what two runs must agree on. */
+    /**
+     * The bytes of every file in {@code pairs/} and {@code attribution/} (temporary ones too) and of
+     * {@code refit.safetensors}, by name: what two runs must agree on.
+     */
     public java.util.SortedMap<String, byte[]> resultFiles() throws IOException {
         java.util.SortedMap<String, byte[]> out = new java.util.TreeMap<>();
+        if (Files.exists(file(REFIT))) {
+            out.put(REFIT, Files.readAllBytes(file(REFIT)));
+        }
         for (String folder : List.of(PAIRS, ATTRIBUTION)) {
             Path dir = root.resolve(folder);
             if (Files.isDirectory(dir)) {
