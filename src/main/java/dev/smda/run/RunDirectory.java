@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  * estimator, {@code residual}, {@code collinearity}, {@code output}; pairs x categories
  * {@code category_effect}; per pair {@code base_loss}, {@code mean_dy}; the metadata lists
  * {@code pairs}, {@code features}, {@code categories} as JSON), {@code analysis.json}; and
- * {@code checksums.tsv}, the SHA-256 of every per-pair and chunk file when it was written.
+ * {@code checksums.tsv}, the SHA-256 of every per-pair and chunk file and of refit.safetensors when it was written.
  */
 public final class RunDirectory {
 
@@ -156,6 +156,12 @@ public final class RunDirectory {
     public void writeRefit(double[][] x, int[] featureIds) throws IOException {
         new SafeTensorsWriter().addMatrix("X", x, featureIds.length)
                 .addLongs("feature_ids", java.util.stream.IntStream.of(featureIds).asLongStream().toArray(), featureIds.length).write(file(REFIT));
+        checksums().record(file(REFIT));
+    }
+
+    /** Whether refit.safetensors is there, whole and unchanged since it was written. */
+    public boolean hasRefit() {
+        return checksums().intact(file(REFIT));
     }
 
     /** Writes a chunk of pairs' attributions atomically. */

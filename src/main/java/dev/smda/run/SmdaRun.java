@@ -152,9 +152,12 @@ public final class SmdaRun {
         return config.estimator() == RunConfig.Estimator.GRADIENT ? 1024 : 256;
     }
 
-    /** Whether chunk {@code c} is finished: its file intact and, for the exact estimator, every pair's measured effect too. */
+    /**
+     * Whether chunk {@code c} is finished: its file intact and, for the exact estimator, every pair's
+     * measured effect too, and the features it was refitted at where not the base's.
+     */
     private boolean chunkDone(int c, List<SftPair> pairs, int size) {
-        if (!dir.hasChunk(c)) {
+        if (!dir.hasChunk(c) || config.refitAt() == RunConfig.RefitPoint.SPAN_MIDDLE && !dir.hasRefit()) {
             return false;
         }
         return config.estimator() != RunConfig.Estimator.EXACT

@@ -120,6 +120,19 @@ class FaultToleranceTest {
     }
 
     @Test
+    void aMissingRefitFileIsWrittenAgainOnResumeWithoutMeasuringAnyPair() throws Exception {
+        Path run = dir.resolve("no-refit");
+        new SmdaRun(CONFIG, inputs(), run, Progress.SILENT).execute(false);
+        Map<String, byte[]> expected = results(run);
+        assertTrue(expected.containsKey(RunDirectory.REFIT), "the defaults refit in the middle of the span");
+        Files.delete(run.resolve(RunDirectory.REFIT));
+        Files.delete(run.resolve(RunDirectory.ANALYSIS));
+        SmdaRun.Result resumed = new SmdaRun(CONFIG, inputs(), run, Progress.SILENT).execute(true);
+        assertEquals(0, resumed.pairsComputed(), "every pair's effect was kept");
+        RunFiles.assertSameResultFiles(expected, results(run), "after refit.safetensors was deleted and the run resumed");
+    }
+
+    @Test
     void aWriteThatFailsHalfWayLeavesNothing() throws IOException {
         Path target = dir.resolve("atomic").resolve("result.bin");
         try {
