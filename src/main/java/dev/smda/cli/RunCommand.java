@@ -208,8 +208,7 @@ final class RunCommand implements Callable<Integer> {
                 seed != null ? seed : c.seed(), batchSize != null ? batchSize : c.batchSize(), cur, dtype != null ? dtype : c.dtype(),
                 chatDate != null ? chatDate : c.chatDate(), maxLength != null ? maxLength : c.maxLength(),
                 dySource == null ? c.dySource() : parse(RunConfig.DySource.class, dySource, "--dy-source"),
-                refitAt != null ? parse(RunConfig.RefitPoint.class, refitAt, "--refit-at")
-                        : update.checkpoints() > 1 ? c.refitAt() : RunConfig.RefitPoint.BASE); // one checkpoint: only the base is measured
+                refitAt != null ? parse(RunConfig.RefitPoint.class, refitAt, "--refit-at") : c.refitFor(update));
     }
 
     /** An enum constant from its command-line spelling (log-odds for LOG_ODDS). */

@@ -64,20 +64,20 @@ public record EstimatorRecipe(RunConfig config, RunInputs inputs, List<Probe> pr
                     progress);
         }
         PairEffects effects;
-        double[][] refitAt = base.x();
+        double[][] middle = null;
         if (config.update().checkpoints() > 1) {
             ReferenceTrajectory trajectory = ReferenceTrajectory.of(lm.model(), pairExamples(lm), update, config.update().checkpoints(),
                     config.update().reference(), config.update().referenceSteps(), config.update().referenceSpan(), config.batchSize(), config.seed());
             List<Measurement> measured = trajectory.models().stream().map(measurer::measure).toList();
             effects = new PairEffects(lm, measurer, trajectory, measured, update, config.maxLength());
             if (config.refitAt() == RunConfig.RefitPoint.SPAN_MIDDLE) {
-                refitAt = spanMiddle(measured);
+                middle = spanMiddle(measured);
             }
         } else {
             effects = new PairEffects(lm, measurer, base, update, config.maxLength());
         }
         PolicyDecomposition atBase = new PolicyDecomposition(policy, base.x(), base.y());
-        PolicyDecomposition refit = refitAt == base.x() ? atBase : new PolicyDecomposition(policy, refitAt, base.y());
+        PolicyDecomposition refit = middle == null ? atBase : new PolicyDecomposition(policy, middle, base.y());
         return new ExactEstimator(effects, atBase, refit, category, categories, store, () -> {}, config.dyAtBase(probes));
     }
 

@@ -222,8 +222,8 @@ public record RunConfig(
                 curation, dtype, chatDate, maxLength, dySource, refitFor(other));
     }
 
-    /** This run's refit point for an update with {@code other}'s checkpoints: the base where there is only the base. */
-    private RefitPoint refitFor(Update other) {
+    /** These settings' refit point for an update with {@code other}'s checkpoints: the base where there is only the base. */
+    public RefitPoint refitFor(Update other) {
         return other.checkpoints() > 1 ? refitAt : RefitPoint.BASE;
     }
 
