@@ -2,6 +2,7 @@ package dev.smda.validate;
 
 import java.util.Arrays;
 import java.util.Random;
+import java.util.stream.IntStream;
 import org.hipparchus.stat.correlation.PearsonsCorrelation;
 import org.hipparchus.stat.correlation.SpearmansCorrelation;
 
@@ -20,23 +21,20 @@ import org.hipparchus.stat.correlation.SpearmansCorrelation;
  */
 final class Metrics {
 
-    private static final SpearmansCorrelation SPEARMAN = new SpearmansCorrelation();
-    private static final PearsonsCorrelation PEARSON = new PearsonsCorrelation();
-
     private Metrics() {}
 
     static double spearman(double[] a, double[] b) {
         if (constant(a) || constant(b)) {
             return Double.NaN;
         }
-        return SPEARMAN.correlation(a, b);
+        return new SpearmansCorrelation().correlation(a, b); // one per call: the bootstrap scores on several threads
     }
 
     static double pearson(double[] a, double[] b) {
         if (constant(a) || constant(b)) {
             return Double.NaN;
         }
-        return PEARSON.correlation(a, b);
+        return new PearsonsCorrelation().correlation(a, b);
     }
 
     private static boolean constant(double[] v) {
@@ -75,7 +73,7 @@ final class Metrics {
         int repeats = outcomes.length;
         int subsets = outcomes[0].length;
         int targets = outcomes[0][0].length;
-        int[] all = java.util.stream.IntStream.range(0, subsets).toArray();
+        int[] all = IntStream.range(0, subsets).toArray();
         double[] out = new double[targets];
         for (int t = 0; t < targets; t++) {
             double sum = 0;
@@ -116,17 +114,20 @@ final class Metrics {
         return bootstrap(actual.length, samples, seed, pick -> mean(lds(predicted, actual, pick)) - mean(lds(reference, actual, pick)));
     }
 
-    /** 95% percentile interval of a statistic over {@code samples} resamples (with replacement) of {@code k} subsets. */
+    /**
+     * 95% percentile interval of a statistic over {@code samples} resamples (with replacement) of
+     * {@code k} subsets. The resamples are drawn in order from {@code seed}, then scored in parallel:
+     * the same interval on any number of threads.
+     */
     static double[] bootstrap(int k, int samples, long seed, java.util.function.ToDoubleFunction<int[]> statistic) {
         Random random = new Random(seed);
-        double[] values = new double[samples];
-        int[] pick = new int[k];
-        for (int s = 0; s < samples; s++) {
+        int[][] picks = new int[samples][k];
+        for (int[] pick : picks) {
             for (int i = 0; i < k; i++) {
                 pick[i] = random.nextInt(k);
             }
-            values[s] = statistic.applyAsDouble(pick);
         }
+        double[] values = IntStream.range(0, samples).parallel().mapToDouble(s -> statistic.applyAsDouble(picks[s])).toArray();
         double[] finite = Arrays.stream(values).filter(Double::isFinite).sorted().toArray();
         if (finite.length == 0) {
             return new double[] {Double.NaN, Double.NaN};

@@ -149,6 +149,7 @@ public final class Validation {
                 AttributionMethod method = method(e.getKey(), run, pairs);
                 methods.add(evaluate(method, e.getValue(), e.getKey().equals(SmdaMethod.NAME) ? Map.of() : smda, actual, subsets, scale, ceilings, perTarget));
             }
+            done.accept("metrics");
             String removalCategory = removalCategory(analysis, probes, base, categories);
             ValidationResult.Removal removal = config.removalSizes().isEmpty() || config.removalSeeds() == 0 ? null
                     : new RemovalCurves(retrainer, pairs, targets, categories.indexOf(removalCategory), config, this, progress).run(scores, scale);
@@ -157,7 +158,7 @@ public final class Validation {
                     : new LeaveOneOut(retrainer, pairs, targets, categories.indexOf(removalCategory), config, this, progress).run(scores, scale);
             done.accept("leave-one-out");
             List<ValidationResult.InterferenceScore> interference = TruthComparisons.of(pairsFile, ctx, analysis, scores);
-            done.accept("metrics and interference");
+            done.accept("interference against the truth");
             writeMetrics(perTarget);
             ValidationResult result = new ValidationResult(runDir.toAbsolutePath().toString(), config, subsets.size(), config.repeats(),
                     (int) Math.round(config.fraction() * pairs.size()), scale, ceilings, methods, removalCategory, removal, loo, interference,
