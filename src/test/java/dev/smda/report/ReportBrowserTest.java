@@ -6,13 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.smda.run.SmdaRun;
+import dev.smda.validate.CoefficientFidelity;
+import dev.smda.validate.ValidationResult;
 import dev.smda.testing.DemoRun;
+import dev.smda.testing.DemoValidation;
 import dev.smda.testing.HeadlessChromium;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -221,5 +227,66 @@ class ReportBrowserTest {
         WebElement feature = browser.findElement(By.id(target));
         assertEquals("true", feature.getDomAttribute("open"), "the linked feature opens");
         assertTrue(feature.findElement(By.tagName("mark")).isDisplayed());
+    }
+
+    @Test
+    void theValidationSectionShowsEveryMethodAndWhichCoefficientsHold(@TempDir Path validated) throws IOException {
+        ValidationResult validation = DemoValidation.get();
+        // the demo run's files and the validation, linked into a run folder of their own
+        List<Path> links = new ArrayList<>();
+        try (Stream<Path> entries = Files.list(run.directory().root())) {
+            for (Path entry : entries.filter(e -> !e.getFileName().toString().matches("validation|report.*")).toList()) {
+                links.add(Files.createSymbolicLink(validated.resolve(entry.getFileName()), entry.toAbsolutePath()));
+            }
+        }
+        links.add(Files.createSymbolicLink(validated.resolve("validation"), DemoValidation.out().toAbsolutePath()));
+        try {
+            checkValidationSection(validation, validated);
+        } finally {
+            for (Path link : links) {
+                Files.delete(link); // before the temporary folder's clean-up, which warns of links leading out of it
+            }
+        }
+    }
+
+    private void checkValidationSection(ValidationResult validation, Path validated) throws IOException {
+        consoleErrors(); // drain what the unvalidated page logged
+        browser.get(HtmlReport.write(validated).toUri().toString());
+        assertEquals(List.of(), consoleErrors());
+        assertEquals(1, browser.findElements(By.cssSelector("nav a[href='#validation']")).size(), "the header links the section");
+        WebElement section = browser.findElement(By.id("validation"));
+        assertTrue(section.isDisplayed() && section.getText().contains("16 random subsets"), section.getText());
+
+        WebElement lds = browser.findElement(By.id("chart-lds"));
+        long bars = validation.methods().stream().mapToLong(m -> validation.noiseCeiling().keySet().stream().filter(f -> m.families().get(f) != null).count())
+                .sum();
+        assertTrue(lds.isDisplayed() && lds.getSize().getWidth() > 300, "the LDS chart is drawn: " + lds.getSize());
+        assertEquals(bars, lds.findElements(By.tagName("rect")).size(), "one bar per method and target it scores");
+        List<WebElement> rows = browser.findElements(By.cssSelector("#lds-table tbody tr"));
+        assertEquals(validation.methods().stream().map(ValidationResult.MethodResult::name).toList(),
+                rows.stream().map(r -> r.findElement(By.tagName("td")).getText()).toList());
+        ValidationResult.FamilyScore smdaProbes = validation.methods().getFirst().families().get("probes");
+        assertTrue(rows.getFirst().getText().contains(String.format(Locale.ROOT, "%.3f [%.3f, %.3f]", smdaProbes.lds(), smdaProbes.low(), smdaProbes.high())),
+                rows.getFirst().getText());
+        WebElement removal = browser.findElement(By.id("chart-removal"));
+        assertTrue(removal.isDisplayed() && removal.getSize().getHeight() > 100, "the removal curves are drawn: " + removal.getSize());
+
+        CoefficientFidelity fidelity = CoefficientFidelity.of(validated, validated.resolve("validation"));
+        List<WebElement> coefficients = browser.findElements(By.cssSelector("#coefficient-table tbody tr"));
+        assertEquals(Math.min(HtmlReport.TOP_FEATURES, run.policy().features()), coefficients.size(), "one row per largest coefficient");
+        assertEquals(fidelity.bands().size() + 1, browser.findElements(By.cssSelector("#coefficient-bands tbody tr")).size(), "the bands and the largest");
+        WebElement link = coefficients.getFirst().findElement(By.tagName("a"));
+        String feature = link.getDomAttribute("href").substring(1);
+        js("arguments[0].scrollIntoView({block: 'center'});", link);
+        link.click();
+        assertEquals("true", browser.findElement(By.id(feature)).getDomAttribute("open"), "a coefficient's link opens its feature");
+
+        String interference = browser.findElement(By.cssSelector("#validation table.data:last-of-type")).getText();
+        ValidationResult.InterferenceScore planted = validation.interference().getFirst();
+        assertTrue(interference.contains("precision at " + planted.planted()) && interference.contains(String.format(Locale.ROOT, "%.2f", planted.precisionAtPlanted())),
+                interference);
+        browser.manage().window().setSize(new Dimension(1400, ((Number) js("return document.documentElement.scrollHeight;")).intValue()));
+        Files.copy(section.getScreenshotAs(OutputType.FILE).toPath(), ARTEFACTS.resolve("validation.png"), StandardCopyOption.REPLACE_EXISTING);
+        browser.manage().window().setSize(new Dimension(1400, 1000));
     }
 }

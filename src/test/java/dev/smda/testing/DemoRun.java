@@ -2,14 +2,11 @@ package dev.smda.testing;
 
 import dev.smda.data.DataSets;
 import dev.smda.data.Jsonl;
-import dev.smda.io.AtomicFiles;
 import dev.smda.progress.Progress;
 import dev.smda.run.Demo;
 import dev.smda.run.RunInputs;
 import dev.smda.run.SmdaRun;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -44,14 +41,7 @@ public final class DemoRun {
 
     public static synchronized SmdaRun.Result get() throws IOException {
         if (result == null) {
-            Path dir = Files.createTempDirectory("smda-demo-run");
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    AtomicFiles.deleteRecursively(dir);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }));
+            Path dir = Fixtures.folderDeletedAtExit("smda-demo-run");
             result = new SmdaRun(Demo.config(), inputs(), dir.resolve("run"), Progress.SILENT, Demo.where()).execute(false);
         }
         return result;

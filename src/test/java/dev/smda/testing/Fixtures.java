@@ -1,5 +1,8 @@
 package dev.smda.testing;
 
+import dev.smda.io.AtomicFiles;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.Files;
@@ -7,10 +10,23 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
-/** Paths of committed test fixtures (src/test/resources/fixtures). */
+/** Paths of committed test fixtures (src/test/resources/fixtures), of shared data, and folders for results tests share. */
 public final class Fixtures {
 
     private Fixtures() {}
+
+    /** A new temporary folder, deleted with everything in it when the test JVM exits: for results computed once per JVM. */
+    public static Path folderDeletedAtExit(String prefix) throws IOException {
+        Path dir = Files.createTempDirectory(prefix);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                AtomicFiles.deleteRecursively(dir);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }));
+        return dir;
+    }
 
     public static Path path(String relative) {
         URL url = Fixtures.class.getResource("/fixtures/" + relative);

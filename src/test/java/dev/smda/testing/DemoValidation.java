@@ -1,0 +1,47 @@
+package dev.smda.testing;
+
+import dev.smda.progress.Progress;
+import dev.smda.validate.Validation;
+import dev.smda.validate.ValidationConfig;
+import dev.smda.validate.ValidationResult;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A validation of {@link DemoRun}'s run with few retrainings, computed once per test JVM: the
+ * validation's own checks and the report's validation section both read it. It is written to a
+ * folder of its own, so the demo run's reports stay those of an unvalidated run.
+ */
+public final class DemoValidation {
+
+    /**
+     * The first 16 subsets of the README's validation of the shipped world (the default seed), each
+     * in the first 2 of its orders: the same retrainings, so the README's figures must lie within
+     * this sample's intervals. The gradient baselines are there to be compared with smda (their
+     * gradient pass takes about 100 s of the validation's 250 s); one removal size and one
+     * leave-one-out pair exercise those parts.
+     */
+    public static final ValidationConfig CONFIG = ValidationConfig.of(16, 0.5, 2, 1, 1, 20261201,
+            List.of("smda", "tracin", "ekfac", "grad-cosine", "loss", "random"), null, List.of(3), 1, 1, "1e-8", 1000);
+
+    private static Path out;
+    private static ValidationResult result;
+
+    private DemoValidation() {}
+
+    /** The validation's folder. */
+    public static synchronized Path out() throws IOException {
+        get();
+        return out;
+    }
+
+    public static synchronized ValidationResult get() throws IOException {
+        if (result == null) {
+            Path dir = Fixtures.folderDeletedAtExit("smda-demo-validation");
+            out = dir.resolve("validation");
+            result = new Validation(DemoRun.get().directory().root(), out, CONFIG, Progress.SILENT).execute(false);
+        }
+        return result;
+    }
+}
