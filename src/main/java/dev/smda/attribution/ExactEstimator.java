@@ -8,10 +8,10 @@ import java.util.List;
  * Each pair's update applied to the base model and the probes re-measured ({@link PairEffects}); the
  * policy's change then decomposed exactly ({@link PolicyDecomposition}). With checkpoints, the
  * policy's change is taken from the effects averaged over them (what predicts fine-tuning on a set
- * best) and refitted where the run asks ({@link dev.smda.run.RunConfig.RefitPoint}), each category's from the
- * effect on the base model alone, at the base (what finds interference best on the worlds it was chosen
- * on: docs/validation-record.md, *Interference at the base*). The measured ΔX and Δy of
- * every pair are kept by a {@link RawEffects} store as they are made, so a run resumes per pair.
+ * best) and refitted where the run asks ({@link dev.smda.run.RunConfig.RefitPoint}); each category's
+ * through the policy at the base, from the averaged effects or from the effect on the base model alone
+ * ({@link dev.smda.run.RunConfig.CategoryEffects}). The measured ΔX and Δy of every pair are kept by a
+ * {@link RawEffects} store as they are made, so a run resumes per pair.
  */
 public final class ExactEstimator implements PairEstimator {
 
@@ -32,15 +32,18 @@ public final class ExactEstimator implements PairEstimator {
     private final RawEffects store;
     private final Runnable afterPair;
     private final boolean[] dyAtBase;
+    private final boolean categoriesAtBase;
 
     /**
      * @param atBase the policy's decomposition at the base's features; @param refit where the policy's change is refitted (often {@code atBase})
      * @param category each probe's category index; @param afterPair called after each newly measured pair
      * @param dyAtBase the probes whose Δy the policy's change takes at the base rather than the checkpoints' mean (null: none)
+     * @param categoriesAtBase whether the categories' effects come from the update at the base model rather than the checkpoints' mean
      */
     public ExactEstimator(PairEffects effects, PolicyDecomposition atBase, PolicyDecomposition refit, int[] category, int categories, RawEffects store,
-            Runnable afterPair, boolean[] dyAtBase) {
+            Runnable afterPair, boolean[] dyAtBase, boolean categoriesAtBase) {
         this.effects = effects;
+        this.categoriesAtBase = categoriesAtBase;
         this.dyAtBase = dyAtBase == null ? null : dyAtBase.clone();
         this.atBase = atBase;
         this.refit = refit;
@@ -74,16 +77,16 @@ public final class ExactEstimator implements PairEstimator {
 
     /**
      * The policy's change from the effect (averaged over the checkpoints, Δy at the base where asked) refitted at the run's point;
-     * the categories' from the effect on the base model, at the base.
+     * the categories' from the averaged effect as measured, or the effect on the base model, at the base.
      */
     private PairAttribution attribution(PairEffect e) {
         PairEffect forPolicy = e.withDyAtBase(dyAtBase);
         Decomposition d = refit.decompose(forPolicy.dx(), forPolicy.dy());
-        PairEffect onBase = e.atBase();
-        double[] baseDelta = onBase == e && refit == atBase ? d.delta() : atBase.decompose(onBase.dx(), onBase.dy()).delta();
+        PairEffect forCategories = categoriesAtBase ? e.atBase() : e;
+        double[] baseDelta = forCategories == forPolicy && refit == atBase ? d.delta() : atBase.decompose(forCategories.dx(), forCategories.dy()).delta();
         double meanDy = java.util.Arrays.stream(forPolicy.dy()).average().orElse(0);
         return new PairAttribution(e.pairId(), e.baseLoss(), meanDy, d.delta(), d.dxPart(), d.dyPart(), d.residual(), d.collinearity(), d.output(),
-                atBase.categoryEffects(onBase.dx(), onBase.dy(), baseDelta, category, categories));
+                atBase.categoryEffects(forCategories.dx(), forCategories.dy(), baseDelta, category, categories));
     }
 
     @Override

@@ -6,8 +6,9 @@ package dev.smda.attribution;
  * the ΔX and ΔY pathways; the first-order terms where the estimator has them apart (the ΔX pathway's
  * {@code residual} and {@code collinearity}, the ΔY pathway's {@code output}; null otherwise); and
  * per category the change of its mean predicted behaviour through the policy
- * ({@code categoryEffect}: the update applied to the base model, where the rest may average over
- * checkpoints); with the pair's base loss and the mean change of the probes' behaviour.
+ * ({@code categoryEffect}, read through the policy at the base: from the checkpoints' averaged effect or
+ * the update applied to the base model alone, as the run asks); with the pair's base loss and the mean
+ * change of the probes' behaviour.
  */
 public record PairAttribution(String pair, double baseLoss, double meanDy, double[] delta, double[] dxPart, double[] dyPart, double[] residual,
         double[] collinearity, double[] output, double[] categoryEffect) {

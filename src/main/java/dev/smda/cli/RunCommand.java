@@ -117,6 +117,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--refit-at", description = "Where each pair's policy change is refitted: span-middle (the features at the reference pass's checkpoint in the middle of its span, where a retraining on that share of the pairs is half-way; default with checkpoints) or base (the base model's features; default with one checkpoint).")
     String refitAt;
 
+    @Option(names = "--category-effects", description = "Which of a pair's effects its predicted effect on each category (what interference is judged by) comes from: checkpoints (their mean; default) or base (the update applied to the base model alone); either through the policy at the base.")
+    String categoryEffects;
+
     @Option(names = "--intended-threshold", description = "A category's intended features: standardised mean difference of its probes from the rest above this (default: 0.5).")
     Double intendedThreshold;
 
@@ -208,7 +211,8 @@ final class RunCommand implements Callable<Integer> {
                 seed != null ? seed : c.seed(), batchSize != null ? batchSize : c.batchSize(), cur, dtype != null ? dtype : c.dtype(),
                 chatDate != null ? chatDate : c.chatDate(), maxLength != null ? maxLength : c.maxLength(),
                 dySource == null ? c.dySource() : parse(RunConfig.DySource.class, dySource, "--dy-source"),
-                refitAt != null ? parse(RunConfig.RefitPoint.class, refitAt, "--refit-at") : c.refitFor(update));
+                refitAt != null ? parse(RunConfig.RefitPoint.class, refitAt, "--refit-at") : c.refitFor(update),
+                categoryEffects == null ? c.categoryEffects() : parse(RunConfig.CategoryEffects.class, categoryEffects, "--category-effects"));
     }
 
     /** An enum constant from its command-line spelling (log-odds for LOG_ODDS). */

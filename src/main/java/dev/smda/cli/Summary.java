@@ -11,7 +11,7 @@ final class Summary {
     private Summary() {}
 
     static void printAndWriteReport(SmdaRun.Result r) throws IOException {
-        System.out.print(TextSummary.of(r.directory().root(), r.policy(), r.analysis(), r.config().interference(), r.seconds()));
+        System.out.print(TextSummary.of(r.directory().root(), r.policy(), r.analysis(), r.config(), r.seconds()));
         System.out.println("report: " + HtmlReport.write(r.directory().root()).toAbsolutePath().toUri());
     }
 }

@@ -199,7 +199,7 @@ public final class HtmlReport {
     private static void interference(StringBuilder h, RunData d) {
         long flagged = d.analysis.interference().stream().filter(Interference.Entry::flagged).count();
         h.append("<section id=\"interference\"><h2>Interference</h2><p class=\"muted\">").append(flagged)
-                .append(" pairs flagged: each ").append(Html.escape(d.manifest.config().interference().flaggedMeans())).append(".</p>");
+                .append(" pairs flagged: each ").append(Html.escape(d.manifest.config().flaggedMeans())).append(".</p>");
         h.append(Charts.svg(Charts.interference(d, INTERFERENCE_ROWS), "chart-interference", "Interference ranking"));
         h.append("<table class=\"data\"><thead><tr><th>rank</th><th>pair</th><th>says</th><th>prompt</th><th>dominant feature</th><th>change</th>")
                 .append("<th>off target</th><th>mostly on</th></tr></thead><tbody>");

@@ -13,7 +13,7 @@ public final class TextSummary {
 
     private TextSummary() {}
 
-    public static String of(Path runDir, RidgeFit policy, Analysis analysis, RunConfig.Interference criterion, double seconds) {
+    public static String of(Path runDir, RidgeFit policy, Analysis analysis, RunConfig config, double seconds) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("%nSymbolic policy: %d features, lambda %.3g, R^2 %.3f in sample, %.3f cross-validated (leave-one-out)%n",
                 policy.features(), policy.lambda(), policy.r2(), policy.cvR2()));
@@ -28,7 +28,7 @@ public final class TextSummary {
             }
         }
         long flaggedPairs = analysis.interference().stream().filter(Interference.Entry::flagged).count();
-        sb.append(String.format("%nInterference: %d pairs flagged (each %s)%n", flaggedPairs, criterion.flaggedMeans()));
+        sb.append(String.format("%nInterference: %d pairs flagged (each %s)%n", flaggedPairs, config.flaggedMeans()));
         int shown = 0;
         for (Interference.Entry e : analysis.interference()) {
             if (shown++ == 8 || !e.flagged()) {

@@ -78,7 +78,8 @@ public record EstimatorRecipe(RunConfig config, RunInputs inputs, List<Probe> pr
         }
         PolicyDecomposition atBase = new PolicyDecomposition(policy, base.x(), base.y());
         PolicyDecomposition refit = middle == null ? atBase : new PolicyDecomposition(policy, middle, base.y());
-        return new ExactEstimator(effects, atBase, refit, category, categories, store, () -> {}, config.dyAtBase(probes));
+        return new ExactEstimator(effects, atBase, refit, category, categories, store, () -> {}, config.dyAtBase(probes),
+                config.categoryEffects() == RunConfig.CategoryEffects.BASE);
     }
 
     /**

@@ -41,12 +41,17 @@ public record RunConfig(
         String chatDate,
         Integer maxLength,
         DySource dySource,
-        RefitPoint refitAt) {
+        RefitPoint refitAt,
+        CategoryEffects categoryEffects) {
 
-    /** A run.json written before {@code dySource} or {@code refitAt} existed reads as what that run used: the checkpoints' Δy, refitted at the base. */
+    /**
+     * A run.json written before {@code dySource}, {@code refitAt} or {@code categoryEffects} existed reads as what that run used: the
+     * checkpoints' Δy, refitted at the base, the categories' effects from the update at the base.
+     */
     public RunConfig {
         dySource = dySource == null ? DySource.CHECKPOINTS : dySource;
         refitAt = refitAt == null ? RefitPoint.BASE : refitAt;
+        categoryEffects = categoryEffects == null ? CategoryEffects.BASE : categoryEffects;
     }
 
     /** Which SAE features the policy uses. */
@@ -92,6 +97,22 @@ public record RunConfig(
         SPAN_MIDDLE
     }
 
+    /**
+     * Which of a pair's measured effects its predicted effect on each category's behaviour (what the
+     * category criterion of interference judges) is taken from; either is read through the policy
+     * refitted at the base. With one checkpoint the two are the same.
+     */
+    public enum CategoryEffects {
+        /**
+         * The effects averaged over the checkpoints, as measured (the default): on two worlds nobody had
+         * looked at they found more of the planted pairs and flagged no surprise pair (docs/validation-record.md,
+         * *Interference from the span's averaged effects, the default*).
+         */
+        CHECKPOINTS,
+        /** The update applied to the base model alone, before any other pair: the default until that part. */
+        BASE
+    }
+
     /** How each pair's effect is estimated. */
     public enum Estimator {
         /** Apply the pair's update and re-measure the probes (one update and one measurement per pair). */
@@ -114,13 +135,7 @@ public record RunConfig(
         /** Likewise in the ΔX pathway. */
         DX,
         /** Likewise in the whole change Δβ. */
-        TOTAL;
-
-        /** What a flagged pair is under this criterion, in a few words. */
-        public String flaggedMeans() {
-            return this == CATEGORY ? "pushes the other kind of categories, in the direction it teaches, more than it moves its own kind's (each relative to the pairs of its kind; its update at the base model), above the noise floor"
-                    : "dominant " + (this == TOTAL ? "coefficient change" : name() + " pathway change") + " off its category's intended features, above the noise floor";
-        }
+        TOTAL
     }
 
     /**
@@ -191,14 +206,16 @@ public record RunConfig(
      * checkpoints) over its first half, each pair's Δβ refitted at the features in the middle of that
      * span, ridge with intercept and standardisation, λ by the one-standard-error rule on the
      * leave-one-out error (a steadier Δβ at a fit within noise of the best), interference judged by
-     * category. Chosen on world seed 101 by retraining, the expected pass, its span and the refit's
-     * point on the shipped world and seed 202 (see the README's table of remedies).
+     * category from the checkpoints' averaged effects. Chosen on world seed 101 by retraining, the
+     * expected pass, its span and the refit's point on the shipped world and seed 202, the categories'
+     * effects on seeds 404, 606 and 202 (see the README's table of remedies).
      */
     public static RunConfig defaults() {
         return new RunConfig("smda", RefusalOpenings.DEFAULT, Behaviour.LOG_ODDS, Pooling.LAST, FeatureEncoding.SAE, Selection.ACTIVE, 0.02, 0,
                 true, true, null, RidgeOptions.Criterion.LOO_1SE,
                 new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0, 4, ReferenceTrajectory.Pass.EXPECTED, Update.REFERENCE_STEPS, Update.REFERENCE_SPAN), FeatureChange.LINEARIZED, Estimator.EXACT, 0, 0.5, Interference.CATEGORY,
-                1000, 20261123L, 16, null, "float32", null, null, DySource.CHECKPOINTS, RefitPoint.SPAN_MIDDLE);
+                1000, 20261123L, 16, null, "float32", null, null, DySource.CHECKPOINTS, RefitPoint.SPAN_MIDDLE,
+                CategoryEffects.CHECKPOINTS);
     }
 
     /**
@@ -212,14 +229,15 @@ public record RunConfig(
         return new RunConfig("paper", RefusalOpenings.PAPER, Behaviour.LOG_PROBABILITY, Pooling.EOT, FeatureEncoding.DENSE_RELU, Selection.CONTRAST, 0.1, 0,
                 false, false, 5.0, RidgeOptions.Criterion.LOO,
                 new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0, 1, ReferenceTrajectory.Pass.ORDERED, Update.REFERENCE_STEPS, 1.0), FeatureChange.LINEARIZED, Estimator.EXACT, 0, 0.5, Interference.DY,
-                1000, 42L, 16, new Curation(3, 2e-5, 16, 1.0), "float32", null, null, DySource.CHECKPOINTS, RefitPoint.BASE);
+                1000, 42L, 16, new Curation(3, 2e-5, 16, 1.0), "float32", null, null, DySource.CHECKPOINTS, RefitPoint.BASE,
+                CategoryEffects.CHECKPOINTS);
     }
 
     /** These settings under another preset name with another per-pair update (with one checkpoint, refitted at the base: no span to be in the middle of). */
     public RunConfig with(String presetName, Update other) {
         return new RunConfig(presetName, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, maxFeatures, fitIntercept, standardize,
                 lambda, lambdaCriterion, other, featureChange, estimator, projection, intendedThreshold, interference, bootstrapSamples, seed, batchSize,
-                curation, dtype, chatDate, maxLength, dySource, refitFor(other));
+                curation, dtype, chatDate, maxLength, dySource, refitFor(other), categoryEffects);
     }
 
     /** These settings' refit point for an update with {@code other}'s checkpoints: the base where there is only the base. */
@@ -232,21 +250,21 @@ public record RunConfig(
         Update u = other == Estimator.GRADIENT ? update.atBaseOnly() : update;
         return new RunConfig(preset, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, maxFeatures, fitIntercept, standardize,
                 lambda, lambdaCriterion, u, change, other, sketch, intendedThreshold, interference, bootstrapSamples, seed, batchSize, curation, dtype,
-                chatDate, maxLength, dySource, refitFor(u));
+                chatDate, maxLength, dySource, refitFor(u), categoryEffects);
     }
 
     /** These settings with the policy capped at {@code features} features (0: no cap). */
     public RunConfig withMaxFeatures(int features) {
         return new RunConfig(preset, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, features, fitIntercept, standardize,
                 lambda, lambdaCriterion, update, featureChange, estimator, projection, intendedThreshold, interference, bootstrapSamples, seed, batchSize,
-                curation, dtype, chatDate, maxLength, dySource, refitAt);
+                curation, dtype, chatDate, maxLength, dySource, refitAt, categoryEffects);
     }
 
     /** These settings with responses cut so that each pair is at most {@code tokens} long (null: none). */
     public RunConfig withMaxLength(Integer tokens) {
         return new RunConfig(preset, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, maxFeatures, fitIntercept, standardize,
                 lambda, lambdaCriterion, update, featureChange, estimator, projection, intendedThreshold, interference, bootstrapSamples, seed, batchSize,
-                curation, dtype, chatDate, tokens, dySource, refitAt);
+                curation, dtype, chatDate, tokens, dySource, refitAt, categoryEffects);
     }
 
     /** Checks every setting's range; a bad one fails with one line naming its option. */
@@ -303,6 +321,18 @@ public record RunConfig(
             out[i] = probes.get(i).harmful();
         }
         return out;
+    }
+
+    /** What a pair flagged by this run's interference criterion is, in a few words. */
+    public String flaggedMeans() {
+        if (interference != Interference.CATEGORY) {
+            return "dominant " + (interference == Interference.TOTAL ? "coefficient change" : interference.name() + " pathway change")
+                    + " off its category's intended features, above the noise floor";
+        }
+        String effect = categoryEffects == CategoryEffects.CHECKPOINTS && update.checkpoints() > 1 ? "its update averaged over the checkpoints"
+                : "its update at the base model";
+        return "pushes the other kind of categories, in the direction it teaches, more than it moves its own kind's (each relative to the pairs of its kind; "
+                + effect + "), above the noise floor";
     }
 
     public RidgeOptions ridgeOptions() {

@@ -64,7 +64,7 @@ class GradientEstimatorTest {
             for (SftConfig update : List.of(sgd, adamW, sgd.withLora(4, 8, targets, 3), adamW.withLora(2, 4, targets, 5))) {
                 PolicyDecomposition atBase = new PolicyDecomposition(policy, base.x(), base.y());
                 List<PairAttribution> exact = new ExactEstimator(new PairEffects(world.lm, frozen, base, update, null),
-                        atBase, atBase, category, 3, new MemoryEffects(), () -> {}, null).estimate(TinyWorld.PAIRS);
+                        atBase, atBase, category, 3, new MemoryEffects(), () -> {}, null, false).estimate(TinyWorld.PAIRS);
                 List<PairAttribution> gradient;
                 try (GradientEstimator estimator = new GradientEstimator(world.lm, frozen, sensitivity, category, 3, update,
                         GradientEstimator.space(world.lm.model(), frozen, sensitivity, update, 0, 0, Progress.SILENT), null, Progress.SILENT)) {

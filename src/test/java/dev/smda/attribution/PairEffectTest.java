@@ -37,7 +37,8 @@ class PairEffectTest {
                 defaults.selection(), defaults.selectionThreshold(), defaults.maxFeatures(), defaults.fitIntercept(), defaults.standardize(),
                 defaults.lambda(), defaults.lambdaCriterion(), defaults.update(), defaults.featureChange(), defaults.estimator(), defaults.projection(),
                 defaults.intendedThreshold(), defaults.interference(), defaults.bootstrapSamples(), defaults.seed(), defaults.batchSize(),
-                defaults.curation(), defaults.dtype(), defaults.chatDate(), defaults.maxLength(), RunConfig.DySource.PER_KIND, defaults.refitAt()).checked();
+                defaults.curation(), defaults.dtype(), defaults.chatDate(), defaults.maxLength(), RunConfig.DySource.PER_KIND, defaults.refitAt(),
+                defaults.categoryEffects()).checked();
         PairEffect mixed = mean.withDyAtBase(perKind.dyAtBase(probes));
         assertArrayEquals(new double[] {4.0, 4.0}, mixed.dy(), "the base's on the harmful probe, the mean on the harmless one");
         assertArrayEquals(mean.dx(), mixed.dx(), "ΔX stays the checkpoints' mean");

@@ -72,6 +72,23 @@ class RunOptionsTest {
         assertEquals(old, configured("--refit-at", "base"), "--refit-at base resumes it");
     }
 
+    @Test
+    void theCategoriesEffectsComeFromTheCheckpointsMeanUnlessAskedAndAnOlderRunJsonReadsAsTheBase() throws Exception {
+        assertEquals(RunConfig.CategoryEffects.CHECKPOINTS, configured().categoryEffects());
+        assertEquals(RunConfig.CategoryEffects.BASE, configured("--category-effects", "base").categoryEffects());
+        assertTrue(configured().flaggedMeans().contains("averaged over the checkpoints"), configured().flaggedMeans());
+        assertTrue(configured("--category-effects", "base").flaggedMeans().contains("at the base model"));
+        assertTrue(configured("--checkpoints", "1").flaggedMeans().contains("at the base model"), "one checkpoint: the base's is the only effect");
+        assertTrue(configured("--interference", "dy").flaggedMeans().startsWith("dominant DY pathway change"));
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) dev.smda.io.Json.MAPPER.readTree(dev.smda.io.Json.compact(RunConfig.defaults()));
+        json.remove("category_effects");
+        RunConfig old = dev.smda.io.Json.MAPPER.treeToValue(json, RunConfig.class);
+        assertEquals(RunConfig.CategoryEffects.BASE, old.categoryEffects());
+        assertEquals(old, configured("--category-effects", "base"), "--category-effects base resumes it");
+        String message = assertThrows(BadInputException.class, () -> configured("--category-effects", "middle")).getMessage();
+        assertTrue(message.startsWith("--category-effects: 'middle' is not one of [checkpoints, base]"), message);
+    }
+
     /** The defaults' run.json with these fields of its update removed, as an older smda wrote it, read back. */
     private static RunConfig writtenWithout(String... fields) throws Exception {
         var json = dev.smda.io.Json.MAPPER.readTree(dev.smda.io.Json.compact(RunConfig.defaults()));

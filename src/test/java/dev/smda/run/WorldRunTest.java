@@ -78,17 +78,18 @@ class WorldRunTest {
         long flaggedPlanted = result.analysis().interference().stream().filter(e -> e.flagged() && planted.contains(e.pair())).count();
         System.out.printf("interference: precision = recall at %d: %.2f (base loss alone %.2f, change size alone %.2f); flagged %d, of them planted %d%n", k,
                 precision, byLoss, bySize, flagged, flaggedPlanted);
-        // measured with the defaults (ΔX linearised, 4 checkpoints of the expected pass, the category criterion relative to each kind on the effects at
-        // the base): precision 0.90 (base loss alone 0.20, change size alone 0.75, 0.55 with the ordered pass); 20 flagged, 18 of them
-        // planted, 1 surprise pair; precision asserted with one pair to spare. Other worlds: README, "What the defaults reach".
-        assertTrue(precision >= 0.85, "precision at " + k + ": " + precision);
+        // measured with the defaults (ΔX linearised, 4 checkpoints of the expected pass, the category criterion relative to each kind on the
+        // checkpoints' averaged effects): precision 1.00 (base loss alone 0.20, change size alone 0.75, 0.55 with the ordered pass); 20 flagged, all
+        // planted, no surprise pair (from the update at the base: 0.90, 20 flagged, 18 planted, 1 surprise); precision asserted with one pair to
+        // spare. Other worlds: README, "What the defaults reach".
+        assertTrue(precision >= 0.95, "precision at " + k + ": " + precision);
         assertTrue(precision >= byLoss + 0.3 && precision >= bySize, "the decomposition adds to what loss and effect size show");
         assertTrue(flaggedPlanted >= 0.8 * k && flaggedPlanted >= 0.8 * flagged, "flagged pairs are mostly planted: " + flaggedPlanted + " of " + flagged);
         // the on-target surprise pairs (refusals in words the model never saw) move their own category most: not interference
         Set<String> surprises = truth.stream().filter(t -> "surprise".equals(t.kind())).map(PairTruth::id).collect(Collectors.toSet());
         long surprisesFlagged = result.analysis().interference().stream().filter(e -> e.flagged() && surprises.contains(e.pair())).count();
         System.out.printf("surprise pairs flagged: %d of %d%n", surprisesFlagged, surprises.size());
-        assertTrue(surprisesFlagged <= 1, "surprise pairs flagged: " + surprisesFlagged);
+        assertEquals(0, surprisesFlagged, "surprise pairs flagged");
     }
 
     private static long hits(List<String> ranking, Set<String> planted, int k) {
@@ -133,33 +134,18 @@ class WorldRunTest {
     }
 
     @Test
-    void theCategoryEffectsAreTheUpdateAtTheBaseWhileThePolicyChangeAveragesTheCheckpointsRefittedMidSpan() throws Exception {
+    void theCategoryEffectsAndThePolicyChangeAverageTheCheckpointsThePolicyChangeRefittedMidSpan() throws Exception {
         Path fewPairs = dir.resolve("four.jsonl");
         Files.write(fewPairs, Files.readAllLines(WORLD.resolve("pairs.jsonl")).subList(10, 14));
         RunInputs in = new RunInputs(WORLD.resolve("model"), WORLD.resolve("sae"), WORLD.resolve("probes.jsonl"), fewPairs);
         RunConfig four = Demo.config();
         RunConfig one = four.with("demo", four.update().atBaseOnly());
         assertEquals(4, four.update().checkpoints());
+        assertEquals(RunConfig.CategoryEffects.CHECKPOINTS, four.categoryEffects());
         RunDirectory averaged = new SmdaRun(four, in, dir.resolve("four-checkpoints"), Progress.SILENT).execute(false).directory();
         RunDirectory atBase = new SmdaRun(one, in, dir.resolve("one-checkpoint"), Progress.SILENT).execute(false).directory();
         List<dev.smda.attribution.PairAttribution> a4 = averaged.readAttributions();
         List<dev.smda.attribution.PairAttribution> a1 = atBase.readAttributions();
-        double deltaGap = 0;
-        for (int k = 0; k < a4.size(); k++) {
-            String id = a4.get(k).pair();
-            dev.smda.attribution.PairEffect e4 = averaged.readPair(id);
-            dev.smda.attribution.PairEffect e1 = atBase.readPair(id);
-            assertTrue(e1.baseDx() == null && e4.baseDx() != null, "only the averaged effect keeps the base's apart");
-            assertClose(e1.dy(), e4.baseDy(), id + " base dy");
-            assertClose(a1.get(k).categoryEffect(), a4.get(k).categoryEffect(), id + " category effects");
-            for (int j = 0; j < a4.get(k).delta().length; j++) {
-                deltaGap = Math.max(deltaGap, Math.abs(a4.get(k).delta()[j] - a1.get(k).delta()[j]));
-            }
-        }
-        assertTrue(deltaGap > 1e-6, "the policy's change does average over the checkpoints: largest difference " + deltaGap);
-
-        // the averaged effect's Δβ is refitted in the middle of the span, at the features the run wrote, not at the base; its parts add up to it
-        assertEquals(RunConfig.RefitPoint.SPAN_MIDDLE, four.refitAt());
         RidgeFit policy = Json.MAPPER.treeToValue(Json.read(averaged.file(RunDirectory.POLICY)), RidgeFit.class);
         PolicyDecomposition atTheBase;
         PolicyDecomposition atTheRefit;
@@ -168,6 +154,35 @@ class WorldRunTest {
             atTheBase = new PolicyDecomposition(policy, base.matrix("X"), base.doubles("y"));
             atTheRefit = new PolicyDecomposition(policy, refit.matrix("X"), base.doubles("y"));
         }
+        List<dev.smda.data.Probe> probes = DataSets.probes(WORLD.resolve("probes.jsonl"));
+        List<String> categories = probes.stream().map(dev.smda.data.Probe::category).distinct().toList();
+        int[] category = probes.stream().mapToInt(pr -> categories.indexOf(pr.category())).toArray();
+        double deltaGap = 0;
+        double categoryGap = 0;
+        for (int k = 0; k < a4.size(); k++) {
+            String id = a4.get(k).pair();
+            dev.smda.attribution.PairEffect e4 = averaged.readPair(id);
+            dev.smda.attribution.PairEffect e1 = atBase.readPair(id);
+            assertTrue(e1.baseDx() == null && e4.baseDx() != null, "only the averaged effect keeps the base's apart");
+            assertClose(e1.dy(), e4.baseDy(), id + " base dy");
+            // the categories' effects: the averaged effect through the policy at the base; a one-checkpoint run's, the base's
+            double[] fromAverage = atTheBase.categoryEffects(e4.dx(), e4.dy(), atTheBase.decompose(e4.dx(), e4.dy()).delta(), category, categories.size());
+            double[] fromBase = atTheBase.categoryEffects(e4.baseDx(), e4.baseDy(), atTheBase.decompose(e4.baseDx(), e4.baseDy()).delta(), category,
+                    categories.size());
+            assertClose(fromAverage, a4.get(k).categoryEffect(), id + " category effects, averaged");
+            assertClose(fromBase, a1.get(k).categoryEffect(), id + " category effects, one checkpoint");
+            for (int c = 0; c < fromBase.length; c++) {
+                categoryGap = Math.max(categoryGap, Math.abs(fromAverage[c] - fromBase[c]));
+            }
+            for (int j = 0; j < a4.get(k).delta().length; j++) {
+                deltaGap = Math.max(deltaGap, Math.abs(a4.get(k).delta()[j] - a1.get(k).delta()[j]));
+            }
+        }
+        assertTrue(deltaGap > 1e-6, "the policy's change does average over the checkpoints: largest difference " + deltaGap);
+        assertTrue(categoryGap > 1e-6, "the categories' effects do average over the checkpoints: largest difference " + categoryGap);
+
+        // the averaged effect's Δβ is refitted in the middle of the span, at the features the run wrote, not at the base; its parts add up to it
+        assertEquals(RunConfig.RefitPoint.SPAN_MIDDLE, four.refitAt());
         assertFalse(Files.exists(atBase.file(RunDirectory.REFIT)), "one checkpoint: refitted at the base, no refit file");
         double refitGap = 0;
         for (dev.smda.attribution.PairAttribution a : a4) {

@@ -71,7 +71,7 @@ class GradientBaselinesTest {
             SftConfig step = SftConfig.sgd(lr, 1);
             PolicyDecomposition atBase = new PolicyDecomposition(policy, base.x(), base.y());
             List<PairAttribution> exact = new ExactEstimator(new PairEffects(world.lm, frozen, base, step, null), atBase, atBase,
-                    category, 3, new MemoryEffects(), () -> {}, null).estimate(TinyWorld.PAIRS);
+                    category, 3, new MemoryEffects(), () -> {}, null, false).estimate(TinyWorld.PAIRS);
             for (int k = 0; k < TinyWorld.PAIRS.size(); k++) {
                 SftPair pair = TinyWorld.PAIRS.get(k);
                 PairEffect effect = PairEffect.between(pair.id(), base, frozen.measure(dev.smda.train.SftTrainer.fineTune(world.lm.model(),

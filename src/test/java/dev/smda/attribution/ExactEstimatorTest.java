@@ -1,0 +1,78 @@
+package dev.smda.attribution;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.smda.measure.Measurement;
+import dev.smda.measure.ProbeMeasurer;
+import dev.smda.policy.Ridge;
+import dev.smda.policy.RidgeFit;
+import dev.smda.policy.RidgeOptions;
+import dev.smda.testing.TinyWorld;
+import dev.smda.train.SftConfig;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Which of a pair's kept effects the exact estimator reads: the policy's change from the checkpoints'
+ * mean, the categories' from the mean or from the update at the base as the run asks, both
+ * categories' through the policy at the base (a stored effect, so nothing is measured).
+ */
+class ExactEstimatorTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theCategoriesEffectsComeFromTheCheckpointsMeanOrTheBaseAsAskedThePolicyChangeFromTheMeanEither() throws Exception {
+        try (TinyWorld world = TinyWorld.create(dir)) {
+            Measurement all = world.measurer(IntStream.range(0, 40).toArray()).measure(world.lm.model());
+            int[] active = IntStream.range(0, 40).filter(j -> java.util.Arrays.stream(all.x()).filter(r -> r[j] != 0).count() >= 2).toArray();
+            ProbeMeasurer measurer = world.measurer(active);
+            Measurement base = measurer.measure(world.lm.model());
+            RidgeFit policy = Ridge.fit(base.x(), base.y(), active, Collections.nCopies(active.length, ""),
+                    new RidgeOptions(true, true, 0.3, RidgeOptions.defaultGrid(), RidgeOptions.Criterion.LOO));
+            List<String> categories = List.of("cooking", "travel", "weapons");
+            int[] category = TinyWorld.PROBES.stream().mapToInt(p -> categories.indexOf(p.category())).toArray();
+            PolicyDecomposition atBase = new PolicyDecomposition(policy, base.x(), base.y());
+
+            Random r = new Random(3);
+            PairEffect kept = new PairEffect("a", noise(r, base.x()), noise(r, base.y()), 0.7, noise(r, base.x()), noise(r, base.y()));
+            double[] meanDelta = atBase.decompose(kept.dx(), kept.dy()).delta();
+            double[] baseDelta = atBase.decompose(kept.baseDx(), kept.baseDy()).delta();
+            double[] fromMean = atBase.categoryEffects(kept.dx(), kept.dy(), meanDelta, category, 3);
+            double[] fromBase = atBase.categoryEffects(kept.baseDx(), kept.baseDy(), baseDelta, category, 3);
+            assertTrue(IntStream.range(0, 3).anyMatch(c -> Math.abs(fromMean[c] - fromBase[c]) > 1e-6), "the two effects differ");
+
+            for (boolean categoriesAtBase : new boolean[] {false, true}) {
+                MemoryEffects store = new MemoryEffects();
+                store.reset(List.of(kept));
+                PairEffects effects = new PairEffects(world.lm, measurer, base, SftConfig.sgd(1e-6, 1), null);
+                PairAttribution a = new ExactEstimator(effects, atBase, atBase, category, 3, store, () -> {
+                    throw new AssertionError("a kept effect is not measured again");
+                }, null, categoriesAtBase).estimate(List.of(TinyWorld.PAIRS.getFirst())).getFirst();
+                assertArrayEquals(meanDelta, a.delta(), 1e-12, "the policy's change: the checkpoints' mean");
+                assertArrayEquals(categoriesAtBase ? fromBase : fromMean, a.categoryEffect(), 1e-12, "categories at the base: " + categoriesAtBase);
+                assertEquals(java.util.Arrays.stream(kept.dy()).average().orElseThrow(), a.meanDy(), 1e-12);
+            }
+        }
+    }
+
+    private static double[][] noise(Random r, double[][] like) {
+        double[][] out = new double[like.length][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = noise(r, like[i]);
+        }
+        return out;
+    }
+
+    private static double[] noise(Random r, double[] like) {
+        return r.doubles(like.length).map(u -> 0.05 * (u - 0.5)).toArray();
+    }
+}
