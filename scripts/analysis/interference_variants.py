@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Precision of interference criteria against a generated world's planted truth, from run folders.
 
-Reads each run's attribution chunks (the per-pair category effects through the policy: since
-smda's category effects are taken at the base, a four-checkpoint run written by an older smda gives
-the averaged effects' figures, a newer one the base's), its probes
+Reads each run's attribution chunks (the per-pair category effects through the policy, from the
+effect the run's `category_effects` names: the checkpoints' average by default, the update at the
+base with `--category-effects base` or in a run.json without the field), its probes
 and pairs, and the pairs' truth file beside them, and prints, for every way of taking the effects
 and every score, the share of planted pairs in the top k (k = the number planted), the surprise
 pairs in the top k, and how many pairs the run's flag rule (a positive score above three times the
@@ -13,8 +13,8 @@ median, standard deviation, push minus own kind); this script is how it was chos
     python3 scripts/analysis/interference_variants.py [--averaged] [--selection T] RUN_DIR [RUN_DIR ...]
 
 --averaged takes the effects through the policy from each pair's effect averaged over the run's
-checkpoints (its pairs/<id>.safetensors dX and dy) instead of the attribution chunks' effects at the
-base; on a one-checkpoint run both are the base's, which checks this script's refit against smda's.
+checkpoints (its pairs/<id>.safetensors dX and dy) instead of the attribution chunks' effects; on a
+run whose chunks hold the same effects this checks this script's refit against smda's.
 --selection T takes them through the policy on the run's features that fire on at least a share T
 of the probes (λ chosen again by the one-standard-error rule), from the base's effect in the pair
 files (what `smda run --selection-threshold T` would compute).
