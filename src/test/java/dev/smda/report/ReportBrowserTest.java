@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.smda.run.SmdaRun;
-import dev.smda.validate.CoefficientFidelity;
-import dev.smda.validate.ValidationResult;
 import dev.smda.testing.DemoRun;
 import dev.smda.testing.DemoValidation;
 import dev.smda.testing.HeadlessChromium;
+import dev.smda.validate.CoefficientFidelity;
+import dev.smda.validate.ValidationResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
