@@ -42,13 +42,11 @@ import java.util.Set;
  * <p>A pair's dominant feature is the one whose coefficient its update changes most, in the chosen
  * pathway. The pair is off target when that feature is not among its category's intended ones, and
  * flagged when it is off target and its dominant change stands out from the noise every update
- * makes: more than {@link #NOISE_MULTIPLE} times the median dominant change of all pairs. Pairs
+ * makes: more than a multiple (the noise floor) of the median dominant change of all pairs. Pairs
  * are ranked by their dominant change, signed: off-target ones first, largest first; on-target ones
  * last.
  */
 public final class Interference {
-
-    public static final double NOISE_MULTIPLE = 3.0;
 
     /** A category's intended features, with their contrast (standardised mean difference). */
     public record IntendedFeatures(String category, List<FeatureContribution> features) {}
@@ -113,8 +111,11 @@ public final class Interference {
         final Map<String, Set<Integer>> intendedColumns;
         final int[] featureIds;
         final List<String> labels;
+        private final double noiseFloor;
 
-        Ranking(int[] featureIds, List<String> labels, List<IntendedFeatures> intended) {
+        /** @param noiseFloor how many times the median pair's magnitude a pair must exceed to be flagged */
+        Ranking(int[] featureIds, List<String> labels, List<IntendedFeatures> intended, double noiseFloor) {
+            this.noiseFloor = noiseFloor;
             this.featureIds = featureIds.clone();
             this.labels = List.copyOf(labels);
             this.intendedColumns = intendedColumns(featureIds, intended);
@@ -135,7 +136,7 @@ public final class Interference {
         /** The pairs, most interfering first, flagged where they stand out from the noise every update makes. */
         public List<Entry> finish() {
             List<Entry> entries = judged();
-            double floor = NOISE_MULTIPLE * median(entries.stream().mapToDouble(this::magnitude).toArray());
+            double floor = noiseFloor * median(entries.stream().mapToDouble(this::magnitude).toArray());
             List<Entry> out = new ArrayList<>();
             for (Entry e : entries) {
                 out.add(new Entry(e.pair(), e.category(), e.harmful(), e.score(), candidate(e) && magnitude(e) > floor, e.dominantFeature(), e.dominantLabel(),
@@ -154,8 +155,9 @@ public final class Interference {
      * changes most in the pathway; it is off target when that feature is not among its category's
      * intended ones, and flagged when off target and its change exceeds the noise floor.
      */
-    public static Ranking byDominantCoefficient(Pathway pathway, int[] featureIds, List<String> labels, List<IntendedFeatures> intended) {
-        return new Ranking(featureIds, labels, intended) {
+    public static Ranking byDominantCoefficient(Pathway pathway, int[] featureIds, List<String> labels, List<IntendedFeatures> intended,
+            double noiseFloor) {
+        return new Ranking(featureIds, labels, intended, noiseFloor) {
             private final List<Entry> entries = new ArrayList<>();
 
             @Override
@@ -222,7 +224,7 @@ public final class Interference {
      * @param z the base probes' standardised features; {@code probeCategory} each probe's category index
      */
     public static Ranking byCategory(List<String> categories, boolean[] categoryHarmful, double[][] z, int[] probeCategory, int[] featureIds,
-            List<String> labels, List<IntendedFeatures> intended) {
+            List<String> labels, List<IntendedFeatures> intended, double noiseFloor) {
         int p = featureIds.length;
         int nc = categories.size();
         double[][] meanZ = new double[nc][p];
@@ -251,7 +253,7 @@ public final class Interference {
                 kindWeight[kind][j] = kindWeight[kind][j] / Math.max(1, members) - overall[j];
             }
         }
-        return new Ranking(featureIds, labels, intended) {
+        return new Ranking(featureIds, labels, intended, noiseFloor) {
             /** What is kept of a pair until every pair's effects are known. */
             private record Pending(String pair, String category, boolean harmful, double[] categoryEffect, int dominant, double dominantChange,
                     double offTargetShare) {}

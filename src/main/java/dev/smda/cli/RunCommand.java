@@ -132,6 +132,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--interference", description = "How interference is judged: category (a pair's predicted effect on the other kind of categories, through the policy; default) or the dominant coefficient in a pathway: dy (paper), dx or total.")
     String interference;
 
+    @Option(names = "--noise-floor", paramLabel = "MULTIPLE", description = "Flag an interfering pair when its score exceeds this many times the median pair's (default: 3; relative to the set: a set with no real interference still has its strongest spillovers flagged).")
+    Double noiseFloor;
+
     @Option(names = "--bootstrap", description = "Bootstrap resamples for the harmful-vs-harmless intervals (default: 1000).")
     Integer bootstrap;
 
@@ -212,7 +215,8 @@ final class RunCommand implements Callable<Integer> {
                 chatDate != null ? chatDate : c.chatDate(), maxLength != null ? maxLength : c.maxLength(),
                 dySource == null ? c.dySource() : parse(RunConfig.DySource.class, dySource, "--dy-source"),
                 refitAt != null ? parse(RunConfig.RefitPoint.class, refitAt, "--refit-at") : c.refitFor(update),
-                categoryEffects == null ? c.categoryEffects() : parse(RunConfig.CategoryEffects.class, categoryEffects, "--category-effects"));
+                categoryEffects == null ? c.categoryEffects() : parse(RunConfig.CategoryEffects.class, categoryEffects, "--category-effects"),
+                noiseFloor != null ? noiseFloor : c.noiseFloor());
     }
 
     /** An enum constant from its command-line spelling (log-odds for LOG_ODDS). */

@@ -42,16 +42,25 @@ public record RunConfig(
         Integer maxLength,
         DySource dySource,
         RefitPoint refitAt,
-        CategoryEffects categoryEffects) {
+        CategoryEffects categoryEffects,
+        Double noiseFloor) {
 
     /**
-     * A run.json written before {@code dySource}, {@code refitAt} or {@code categoryEffects} existed reads as what that run used: the
-     * checkpoints' Δy, refitted at the base, the categories' effects from the update at the base.
+     * How many times the median pair's interference magnitude a pair must exceed to be flagged,
+     * unless set: relative to the set of pairs (docs/validation-record.md, *What the flags mean on a
+     * set with nothing planted*).
+     */
+    public static final double NOISE_FLOOR = 3.0;
+
+    /**
+     * A run.json written before {@code dySource}, {@code refitAt}, {@code categoryEffects} or {@code noiseFloor} existed reads as what
+     * that run used: the checkpoints' Δy, refitted at the base, the categories' effects from the update at the base, the floor at 3.
      */
     public RunConfig {
         dySource = dySource == null ? DySource.CHECKPOINTS : dySource;
         refitAt = refitAt == null ? RefitPoint.BASE : refitAt;
         categoryEffects = categoryEffects == null ? CategoryEffects.BASE : categoryEffects;
+        noiseFloor = noiseFloor == null ? NOISE_FLOOR : noiseFloor;
     }
 
     /** Which SAE features the policy uses. */
@@ -215,7 +224,7 @@ public record RunConfig(
                 true, true, null, RidgeOptions.Criterion.LOO_1SE,
                 new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0, 4, ReferenceTrajectory.Pass.EXPECTED, Update.REFERENCE_STEPS, Update.REFERENCE_SPAN), FeatureChange.LINEARIZED, Estimator.EXACT, 0, 0.5, Interference.CATEGORY,
                 1000, 20261123L, 16, null, "float32", null, null, DySource.CHECKPOINTS, RefitPoint.SPAN_MIDDLE,
-                CategoryEffects.CHECKPOINTS);
+                CategoryEffects.CHECKPOINTS, NOISE_FLOOR);
     }
 
     /**
@@ -230,14 +239,14 @@ public record RunConfig(
                 false, false, 5.0, RidgeOptions.Criterion.LOO,
                 new Update(SftConfig.Optimizer.SGD, 1e-4, 1, SftConfig.Mode.FULL, 8, 16, 0, 1, ReferenceTrajectory.Pass.ORDERED, Update.REFERENCE_STEPS, 1.0), FeatureChange.LINEARIZED, Estimator.EXACT, 0, 0.5, Interference.DY,
                 1000, 42L, 16, new Curation(3, 2e-5, 16, 1.0), "float32", null, null, DySource.CHECKPOINTS, RefitPoint.BASE,
-                CategoryEffects.CHECKPOINTS);
+                CategoryEffects.CHECKPOINTS, NOISE_FLOOR);
     }
 
     /** These settings under another preset name with another per-pair update (with one checkpoint, refitted at the base: no span to be in the middle of). */
     public RunConfig with(String presetName, Update other) {
         return new RunConfig(presetName, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, maxFeatures, fitIntercept, standardize,
                 lambda, lambdaCriterion, other, featureChange, estimator, projection, intendedThreshold, interference, bootstrapSamples, seed, batchSize,
-                curation, dtype, chatDate, maxLength, dySource, refitFor(other), categoryEffects);
+                curation, dtype, chatDate, maxLength, dySource, refitFor(other), categoryEffects, noiseFloor);
     }
 
     /** These settings' refit point for an update with {@code other}'s checkpoints: the base where there is only the base. */
@@ -250,21 +259,21 @@ public record RunConfig(
         Update u = other == Estimator.GRADIENT ? update.atBaseOnly() : update;
         return new RunConfig(preset, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, maxFeatures, fitIntercept, standardize,
                 lambda, lambdaCriterion, u, change, other, sketch, intendedThreshold, interference, bootstrapSamples, seed, batchSize, curation, dtype,
-                chatDate, maxLength, dySource, refitFor(u), categoryEffects);
+                chatDate, maxLength, dySource, refitFor(u), categoryEffects, noiseFloor);
     }
 
     /** These settings with the policy capped at {@code features} features (0: no cap). */
     public RunConfig withMaxFeatures(int features) {
         return new RunConfig(preset, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, features, fitIntercept, standardize,
                 lambda, lambdaCriterion, update, featureChange, estimator, projection, intendedThreshold, interference, bootstrapSamples, seed, batchSize,
-                curation, dtype, chatDate, maxLength, dySource, refitAt, categoryEffects);
+                curation, dtype, chatDate, maxLength, dySource, refitAt, categoryEffects, noiseFloor);
     }
 
     /** These settings with responses cut so that each pair is at most {@code tokens} long (null: none). */
     public RunConfig withMaxLength(Integer tokens) {
         return new RunConfig(preset, refusalOpenings, behaviour, pooling, encoding, selection, selectionThreshold, maxFeatures, fitIntercept, standardize,
                 lambda, lambdaCriterion, update, featureChange, estimator, projection, intendedThreshold, interference, bootstrapSamples, seed, batchSize,
-                curation, dtype, chatDate, tokens, dySource, refitAt, categoryEffects);
+                curation, dtype, chatDate, tokens, dySource, refitAt, categoryEffects, noiseFloor);
     }
 
     /** Checks every setting's range; a bad one fails with one line naming its option. */
@@ -282,6 +291,7 @@ public record RunConfig(
         require(update.weightDecay() >= 0, "the weight decay must not be negative");
         require(projection >= 0, "--projection must not be negative, not " + projection);
         require(Double.isFinite(intendedThreshold), "--intended-threshold must be a number, not " + intendedThreshold);
+        require(noiseFloor > 0 && Double.isFinite(noiseFloor), "--noise-floor must be a positive number, not " + noiseFloor);
         require(bootstrapSamples >= 1, "--bootstrap must be at least 1, not " + bootstrapSamples);
         require(batchSize >= 1, "--batch-size must be at least 1, not " + batchSize);
         require(projection == 0 || update.mode() == SftConfig.Mode.FULL,

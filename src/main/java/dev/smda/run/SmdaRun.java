@@ -385,11 +385,13 @@ public final class SmdaRun {
                     probeCategory[i] = categories.indexOf(probes.get(i).category());
                     categoryHarmful[probeCategory[i]] |= probes.get(i).harmful();
                 }
-                yield Interference.byCategory(categories, categoryHarmful, z, probeCategory, policy.featureIds(), policy.featureLabels(), intended);
+                yield Interference.byCategory(categories, categoryHarmful, z, probeCategory, policy.featureIds(), policy.featureLabels(), intended,
+                        config.noiseFloor());
             }
-            case DY -> Interference.byDominantCoefficient(Interference.Pathway.DY, policy.featureIds(), policy.featureLabels(), intended);
-            case DX -> Interference.byDominantCoefficient(Interference.Pathway.DX, policy.featureIds(), policy.featureLabels(), intended);
-            case TOTAL -> Interference.byDominantCoefficient(Interference.Pathway.TOTAL, policy.featureIds(), policy.featureLabels(), intended);
+            case DY -> Interference.byDominantCoefficient(Interference.Pathway.DY, policy.featureIds(), policy.featureLabels(), intended, config.noiseFloor());
+            case DX -> Interference.byDominantCoefficient(Interference.Pathway.DX, policy.featureIds(), policy.featureLabels(), intended, config.noiseFloor());
+            case TOTAL -> Interference.byDominantCoefficient(Interference.Pathway.TOTAL, policy.featureIds(), policy.featureLabels(), intended,
+                    config.noiseFloor());
         };
         GroupComparison groups = new GroupComparison(policy.features(), config.bootstrapSamples(), config.seed());
         List<PairSummary> summaries = new ArrayList<>();

@@ -53,9 +53,9 @@ final class TruthComparisons {
             categoryHarmful[ctx.targets.probeCategory()[i]] |= ctx.probes.get(i).harmful();
         }
         Interference.Ranking byCategory = Interference.byCategory(ctx.targets.categories(), categoryHarmful, z, ctx.targets.probeCategory(),
-                ctx.policy.featureIds(), ctx.policy.featureLabels(), intended);
+                ctx.policy.featureIds(), ctx.policy.featureLabels(), intended, ctx.runConfig.noiseFloor());
         Interference.Ranking byDominant = Interference.byDominantCoefficient(Interference.Pathway.DY, ctx.policy.featureIds(), ctx.policy.featureLabels(),
-                intended);
+                intended, ctx.runConfig.noiseFloor());
         for (int k = 0; k < pairs.size(); k++) {
             PairAttribution a = attributions.get(k);
             byCategory.add(pairs.get(k), a.delta(), a.dxPart(), a.dyPart(), a.categoryEffect());

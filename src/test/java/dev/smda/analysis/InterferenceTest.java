@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.smda.data.SftPair;
+import dev.smda.run.RunConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -50,12 +51,7 @@ class InterferenceTest {
         pairs.add(pair("strong-refusal", "weapons", true));
         effects.add(new double[] {2, 2, 0.15, 0.15});
 
-        Interference.Ranking ranking = Interference.byCategory(CATEGORIES, HARMFUL, new double[][] {{0}, {1}}, new int[] {0, 2}, new int[] {7},
-                List.of("feature 7"), List.of());
-        for (int k = 0; k < pairs.size(); k++) {
-            ranking.add(pairs.get(k), new double[] {0}, new double[] {0}, new double[] {0}, effects.get(k));
-        }
-        List<Interference.Entry> entries = ranking.finish();
+        List<Interference.Entry> entries = rankedByCategory(pairs, effects, RunConfig.NOISE_FLOOR);
 
         assertEquals(List.of("helps-drugs", "refuses-travel").stream().sorted().toList(),
                 entries.subList(0, 2).stream().map(Interference.Entry::pair).sorted().toList());
@@ -71,6 +67,37 @@ class InterferenceTest {
             assertEquals(scores[pairs.indexOf(pairs.stream().filter(p -> p.id().equals(e.pair())).findFirst().orElseThrow())], e.score(), 1e-12,
                     "the ranking and the baselines' scores are one criterion");
         }
+    }
+
+    @Test
+    void theNoiseFloorDecidesWhatIsFlaggedNotTheRanking() {
+        List<SftPair> pairs = new ArrayList<>();
+        List<double[]> effects = new ArrayList<>();
+        Random random = new Random(4);
+        for (int k = 0; k < 40; k++) {
+            boolean harmful = k % 2 == 0;
+            pairs.add(pair("p" + k, harmful ? "weapons" : "cooking", harmful));
+            double sign = harmful ? 1 : -1;
+            effects.add(new double[] {sign + 0.3 * random.nextGaussian(), sign + 0.3 * random.nextGaussian(), 0.3 * random.nextGaussian(),
+                    0.3 * random.nextGaussian()});
+        }
+        List<Interference.Entry> atThree = rankedByCategory(pairs, effects, 3);
+        List<Interference.Entry> atOne = rankedByCategory(pairs, effects, 1);
+        List<Interference.Entry> atHundred = rankedByCategory(pairs, effects, 100);
+        assertEquals(atThree.stream().map(Interference.Entry::pair).toList(), atOne.stream().map(Interference.Entry::pair).toList());
+        long three = atThree.stream().filter(Interference.Entry::flagged).count();
+        long one = atOne.stream().filter(Interference.Entry::flagged).count();
+        assertTrue(one > three, "a lower floor flags more: " + one + " against " + three);
+        assertEquals(0, atHundred.stream().filter(Interference.Entry::flagged).count());
+    }
+
+    private static List<Interference.Entry> rankedByCategory(List<SftPair> pairs, List<double[]> effects, double noiseFloor) {
+        Interference.Ranking ranking = Interference.byCategory(CATEGORIES, HARMFUL, new double[][] {{0}, {1}}, new int[] {0, 2}, new int[] {7},
+                List.of("feature 7"), List.of(), noiseFloor);
+        for (int k = 0; k < pairs.size(); k++) {
+            ranking.add(pairs.get(k), new double[] {0}, new double[] {0}, new double[] {0}, effects.get(k));
+        }
+        return ranking.finish();
     }
 
     private static SftPair pair(String id, String category, boolean harmful) {

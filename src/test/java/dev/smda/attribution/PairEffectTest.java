@@ -38,7 +38,7 @@ class PairEffectTest {
                 defaults.lambda(), defaults.lambdaCriterion(), defaults.update(), defaults.featureChange(), defaults.estimator(), defaults.projection(),
                 defaults.intendedThreshold(), defaults.interference(), defaults.bootstrapSamples(), defaults.seed(), defaults.batchSize(),
                 defaults.curation(), defaults.dtype(), defaults.chatDate(), defaults.maxLength(), RunConfig.DySource.PER_KIND, defaults.refitAt(),
-                defaults.categoryEffects()).checked();
+                defaults.categoryEffects(), defaults.noiseFloor()).checked();
         PairEffect mixed = mean.withDyAtBase(perKind.dyAtBase(probes));
         assertArrayEquals(new double[] {4.0, 4.0}, mixed.dy(), "the base's on the harmful probe, the mean on the harmless one");
         assertArrayEquals(mean.dx(), mixed.dx(), "ΔX stays the checkpoints' mean");

@@ -89,6 +89,17 @@ class RunOptionsTest {
         assertTrue(message.startsWith("--category-effects: 'middle' is not one of [checkpoints, base]"), message);
     }
 
+    @Test
+    void theNoiseFloorIsThreeTimesTheMedianUnlessSet() throws Exception {
+        assertEquals(3.0, configured().noiseFloor());
+        assertEquals(2.0, configured("--noise-floor", "2").noiseFloor());
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) dev.smda.io.Json.MAPPER.readTree(dev.smda.io.Json.compact(RunConfig.defaults()));
+        json.remove("noise_floor");
+        assertEquals(RunConfig.defaults(), dev.smda.io.Json.MAPPER.treeToValue(json, RunConfig.class), "an older run.json: the floor it used, 3");
+        String message = assertThrows(BadInputException.class, () -> configured("--noise-floor", "0")).getMessage();
+        assertEquals("--noise-floor must be a positive number, not 0.0", message);
+    }
+
     /** The defaults' run.json with these fields of its update removed, as an older smda wrote it, read back. */
     private static RunConfig writtenWithout(String... fields) throws Exception {
         var json = dev.smda.io.Json.MAPPER.readTree(dev.smda.io.Json.compact(RunConfig.defaults()));

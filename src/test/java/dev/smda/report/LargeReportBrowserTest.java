@@ -16,6 +16,7 @@ import dev.smda.data.SftPair;
 import dev.smda.io.AtomicFiles;
 import dev.smda.io.Json;
 import dev.smda.policy.RidgeFit;
+import dev.smda.run.RunConfig;
 import dev.smda.run.RunDirectory;
 import dev.smda.testing.DemoRun;
 import dev.smda.testing.HeadlessChromium;
@@ -109,7 +110,7 @@ class LargeReportBrowserTest {
         }
         double[][] z = new double[probes.size()][policy.features()];
         Interference.Ranking ranking = Interference.byCategory(categories, harmful, z, probeCategory, policy.featureIds(), policy.featureLabels(),
-                demoAnalysis.intendedFeatures());
+                demoAnalysis.intendedFeatures(), RunConfig.NOISE_FLOOR);
         GroupComparison groups = new GroupComparison(policy.features(), 200, 1);
         List<PairSummary> summaries = new ArrayList<>();
         RunDirectory directory = new RunDirectory(out);
