@@ -32,8 +32,7 @@ class ExactEstimatorTest {
     @Test
     void theCategoriesEffectsComeFromTheCheckpointsMeanOrTheBaseAsAskedThePolicyChangeFromTheMeanEither() throws Exception {
         try (TinyWorld world = TinyWorld.create(dir)) {
-            Measurement all = world.measurer(IntStream.range(0, 40).toArray()).measure(world.lm.model());
-            int[] active = IntStream.range(0, 40).filter(j -> java.util.Arrays.stream(all.x()).filter(r -> r[j] != 0).count() >= 2).toArray();
+            int[] active = world.activeFeatures();
             ProbeMeasurer measurer = world.measurer(active);
             Measurement base = measurer.measure(world.lm.model());
             RidgeFit policy = Ridge.fit(base.x(), base.y(), active, Collections.nCopies(active.length, ""),

@@ -35,10 +35,7 @@ class GradientEstimatorTest {
     @Test
     void gradientPartsAreTheExactPartsFirstOrderLimitForSgdAndAdamWOnEveryWeightAndOnLora() throws Exception {
         try (TinyWorld world = TinyWorld.create(dir)) {
-            int[] features = IntStream.range(0, 40).toArray();
-            ProbeMeasurer all = world.measurer(features);
-            Measurement first = all.measure(world.lm.model());
-            int[] active = IntStream.range(0, 40).filter(j -> java.util.Arrays.stream(first.x()).filter(r -> r[j] != 0).count() >= 2).toArray();
+            int[] active = world.activeFeatures();
             ProbeMeasurer measurer = world.measurer(active);
             Measurement base = measurer.measureWithGates(world.lm.model());
             ProbeMeasurer frozen = measurer.frozenAt(base);

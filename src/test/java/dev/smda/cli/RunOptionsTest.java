@@ -65,9 +65,7 @@ class RunOptionsTest {
 
     @Test
     void aRunJsonWrittenBeforeTheRefitPointExistedReadsAsRefittedAtTheBase() throws Exception {
-        var json = (com.fasterxml.jackson.databind.node.ObjectNode) dev.smda.io.Json.MAPPER.readTree(dev.smda.io.Json.compact(RunConfig.defaults()));
-        json.remove("refit_at");
-        RunConfig old = dev.smda.io.Json.MAPPER.treeToValue(json, RunConfig.class);
+        RunConfig old = writtenWithoutSettings("refit_at");
         assertEquals(RunConfig.RefitPoint.BASE, old.refitAt());
         assertEquals(old, configured("--refit-at", "base"), "--refit-at base resumes it");
     }
@@ -80,9 +78,7 @@ class RunOptionsTest {
         assertTrue(configured("--category-effects", "base").flaggedMeans().contains("at the base model"));
         assertTrue(configured("--checkpoints", "1").flaggedMeans().contains("at the base model"), "one checkpoint: the base's is the only effect");
         assertTrue(configured("--interference", "dy").flaggedMeans().startsWith("dominant DY pathway change"));
-        var json = (com.fasterxml.jackson.databind.node.ObjectNode) dev.smda.io.Json.MAPPER.readTree(dev.smda.io.Json.compact(RunConfig.defaults()));
-        json.remove("category_effects");
-        RunConfig old = dev.smda.io.Json.MAPPER.treeToValue(json, RunConfig.class);
+        RunConfig old = writtenWithoutSettings("category_effects");
         assertEquals(RunConfig.CategoryEffects.BASE, old.categoryEffects());
         assertEquals(old, configured("--category-effects", "base"), "--category-effects base resumes it");
         String message = assertThrows(BadInputException.class, () -> configured("--category-effects", "middle")).getMessage();
@@ -93,17 +89,25 @@ class RunOptionsTest {
     void theNoiseFloorIsThreeTimesTheMedianUnlessSet() throws Exception {
         assertEquals(3.0, configured().noiseFloor());
         assertEquals(2.0, configured("--noise-floor", "2").noiseFloor());
-        var json = (com.fasterxml.jackson.databind.node.ObjectNode) dev.smda.io.Json.MAPPER.readTree(dev.smda.io.Json.compact(RunConfig.defaults()));
-        json.remove("noise_floor");
-        assertEquals(RunConfig.defaults(), dev.smda.io.Json.MAPPER.treeToValue(json, RunConfig.class), "an older run.json: the floor it used, 3");
+        assertEquals(RunConfig.defaults(), writtenWithoutSettings("noise_floor"), "an older run.json: the floor it used, 3");
         String message = assertThrows(BadInputException.class, () -> configured("--noise-floor", "0")).getMessage();
         assertEquals("--noise-floor must be a positive number, not 0.0", message);
     }
 
     /** The defaults' run.json with these fields of its update removed, as an older smda wrote it, read back. */
     private static RunConfig writtenWithout(String... fields) throws Exception {
+        return readBackWithout(json -> json.get("update"), fields);
+    }
+
+    /** The defaults' run.json with these settings removed, as an older smda wrote it, read back. */
+    private static RunConfig writtenWithoutSettings(String... fields) throws Exception {
+        return readBackWithout(json -> json, fields);
+    }
+
+    private static RunConfig readBackWithout(java.util.function.UnaryOperator<com.fasterxml.jackson.databind.JsonNode> where, String... fields)
+            throws Exception {
         var json = dev.smda.io.Json.MAPPER.readTree(dev.smda.io.Json.compact(RunConfig.defaults()));
-        ((com.fasterxml.jackson.databind.node.ObjectNode) json.get("update")).remove(java.util.List.of(fields));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) where.apply(json)).remove(java.util.List.of(fields));
         return dev.smda.io.Json.MAPPER.treeToValue(json, RunConfig.class);
     }
 }

@@ -74,7 +74,13 @@ public final class TinyWorld implements AutoCloseable {
         return dev.smda.tensor.Tensors.owned(m, v, shape);
     }
 
-    public ProbeMeasurer measurer(int[] features) {
+    /** The SAE's features that fire on at least two of the probes on the base model: the tests' policy features. */
+    public int[] activeFeatures() {
+        double[][] x = measurer(java.util.stream.IntStream.range(0, sae.config().dSae()).toArray()).measure(lm.model()).x();
+        return java.util.stream.IntStream.range(0, x[0].length).filter(j -> java.util.Arrays.stream(x).filter(r -> r[j] != 0).count() >= 2).toArray();
+    }
+
+        public ProbeMeasurer measurer(int[] features) {
         List<ProbeTokens> tokens = PROBES.stream().map(p -> ProbeTokens.of(lm.tokenizer(), lm.chat(), p.prompt())).toList();
         return new ProbeMeasurer(tokens, RefusalOpenings.of(lm.tokenizer(), List.of("I can't", "Sorry")), Behaviour.LOG_ODDS, Pooling.LAST, sae, features, 3);
     }

@@ -29,7 +29,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,9 +47,7 @@ class GradientBaselinesTest {
     void tracInIsTheFirstOrderEffectOfAnSgdStepOnEveryTarget() throws Exception {
         double lr = 1e-6;
         try (TinyWorld world = TinyWorld.create(dir)) {
-            int[] features = IntStream.range(0, 40).toArray();
-            Measurement first = world.measurer(features).measure(world.lm.model());
-            int[] active = IntStream.range(0, 40).filter(j -> java.util.Arrays.stream(first.x()).filter(r -> r[j] != 0).count() >= 2).toArray();
+            int[] active = world.activeFeatures();
             ProbeMeasurer measurer = world.measurer(active);
             Measurement base = measurer.measureWithGates(world.lm.model());
             ProbeMeasurer frozen = measurer.frozenAt(base);
