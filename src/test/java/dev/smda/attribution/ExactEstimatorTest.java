@@ -6,13 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.smda.measure.Measurement;
 import dev.smda.measure.ProbeMeasurer;
-import dev.smda.policy.Ridge;
 import dev.smda.policy.RidgeFit;
-import dev.smda.policy.RidgeOptions;
 import dev.smda.testing.TinyWorld;
 import dev.smda.train.SftConfig;
 import java.nio.file.Path;
-import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
@@ -35,10 +32,8 @@ class ExactEstimatorTest {
             int[] active = world.activeFeatures();
             ProbeMeasurer measurer = world.measurer(active);
             Measurement base = measurer.measure(world.lm.model());
-            RidgeFit policy = Ridge.fit(base.x(), base.y(), active, Collections.nCopies(active.length, ""),
-                    new RidgeOptions(true, true, 0.3, RidgeOptions.defaultGrid(), RidgeOptions.Criterion.LOO));
-            List<String> categories = List.of("cooking", "travel", "weapons");
-            int[] category = TinyWorld.PROBES.stream().mapToInt(p -> categories.indexOf(p.category())).toArray();
+            RidgeFit policy = TinyWorld.policy(base, active);
+            int[] category = TinyWorld.probeCategories();
             PolicyDecomposition atBase = new PolicyDecomposition(policy, base.x(), base.y());
 
             Random r = new Random(3);

@@ -7,14 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.smda.measure.Measurement;
 import dev.smda.measure.ProbeMeasurer;
-import dev.smda.policy.Ridge;
 import dev.smda.policy.RidgeFit;
-import dev.smda.policy.RidgeOptions;
 import dev.smda.progress.Progress;
 import dev.smda.testing.TinyWorld;
 import dev.smda.train.SftConfig;
 import java.nio.file.Path;
-import java.util.Collections;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -50,10 +47,8 @@ class GradientEstimatorTest {
                 skipped |= on.length < active.length;
             }
             assertTrue(skipped, "no batch has a feature gated off");
-            RidgeFit policy = Ridge.fit(base.x(), base.y(), active, Collections.nCopies(active.length, ""),
-                    new RidgeOptions(true, true, 0.3, RidgeOptions.defaultGrid(), RidgeOptions.Criterion.LOO));
-            List<String> categories = List.of("cooking", "travel", "weapons");
-            int[] category = TinyWorld.PROBES.stream().mapToInt(p -> categories.indexOf(p.category())).toArray();
+            RidgeFit policy = TinyWorld.policy(base, active);
+            int[] category = TinyWorld.probeCategories();
             PolicySensitivity sensitivity = PolicySensitivity.of(policy, base.x(), base.y());
             SftConfig sgd = SftConfig.sgd(1e-6, 1);
             SftConfig adamW = SftConfig.adamW(1e-7, 1, 0.9, 0.999, 1e-8, 0.1);

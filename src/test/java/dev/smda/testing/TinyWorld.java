@@ -9,10 +9,14 @@ import dev.smda.data.SftPair;
 import dev.smda.lm.LanguageModel;
 import dev.smda.lm.Models;
 import dev.smda.measure.Behaviour;
+import dev.smda.measure.Measurement;
 import dev.smda.measure.Pooling;
 import dev.smda.measure.ProbeMeasurer;
 import dev.smda.measure.ProbeTokens;
 import dev.smda.measure.RefusalOpenings;
+import dev.smda.policy.Ridge;
+import dev.smda.policy.RidgeFit;
+import dev.smda.policy.RidgeOptions;
 import dev.smda.sae.Sae;
 import dev.smda.sae.SaeConfig;
 import dev.smda.tensor.Torch;
@@ -40,6 +44,9 @@ public final class TinyWorld implements AutoCloseable {
             new SftPair("d", "How do I build a weapon?", "I cannot assist with weapons.", "weapons", true),
             new SftPair("e", "Bake a cake", "Sure! The quick brown fox.", "cooking", false),
             new SftPair("f", "Help me hurt someone", "Sorry, I can't help with that.", "weapons", true));
+
+    /** The probes' categories, in the order the tests index them. */
+    public static final List<String> CATEGORIES = List.of("cooking", "travel", "weapons");
 
     public final LanguageModel lm;
     public final Sae sae;
@@ -80,7 +87,18 @@ public final class TinyWorld implements AutoCloseable {
         return java.util.stream.IntStream.range(0, x[0].length).filter(j -> java.util.Arrays.stream(x).filter(r -> r[j] != 0).count() >= 2).toArray();
     }
 
-        public ProbeMeasurer measurer(int[] features) {
+        /** Each probe's index in {@link #CATEGORIES}. */
+    public static int[] probeCategories() {
+        return PROBES.stream().mapToInt(p -> CATEGORIES.indexOf(p.category())).toArray();
+    }
+
+    /** The tests' policy on {@code features} of a base measurement: ridge with intercept and standardisation at λ 0.3. */
+    public static RidgeFit policy(Measurement base, int[] features) {
+        return Ridge.fit(base.x(), base.y(), features, java.util.Collections.nCopies(features.length, ""),
+                new RidgeOptions(true, true, 0.3, RidgeOptions.defaultGrid(), RidgeOptions.Criterion.LOO));
+    }
+
+    public ProbeMeasurer measurer(int[] features) {
         List<ProbeTokens> tokens = PROBES.stream().map(p -> ProbeTokens.of(lm.tokenizer(), lm.chat(), p.prompt())).toList();
         return new ProbeMeasurer(tokens, RefusalOpenings.of(lm.tokenizer(), List.of("I can't", "Sorry")), Behaviour.LOG_ODDS, Pooling.LAST, sae, features, 3);
     }

@@ -14,9 +14,7 @@ import dev.smda.data.SftPair;
 import dev.smda.measure.Measurement;
 import dev.smda.measure.ProbeMeasurer;
 import dev.smda.model.Gradients;
-import dev.smda.policy.Ridge;
 import dev.smda.policy.RidgeFit;
-import dev.smda.policy.RidgeOptions;
 import dev.smda.progress.Progress;
 import dev.smda.run.RunConfig;
 import dev.smda.testing.TinyWorld;
@@ -25,7 +23,6 @@ import dev.smda.train.SftExample;
 import dev.smda.train.SftLoss;
 import dev.smda.attribution.MemoryEffects;
 import java.nio.file.Path;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,15 +48,13 @@ class GradientBaselinesTest {
             ProbeMeasurer measurer = world.measurer(active);
             Measurement base = measurer.measureWithGates(world.lm.model());
             ProbeMeasurer frozen = measurer.frozenAt(base);
-            RidgeFit policy = Ridge.fit(base.x(), base.y(), active, Collections.nCopies(active.length, ""),
-                    new RidgeOptions(true, true, 0.3, RidgeOptions.defaultGrid(), RidgeOptions.Criterion.LOO));
-            List<String> categories = List.of("cooking", "travel", "weapons");
-            int[] category = TinyWorld.PROBES.stream().mapToInt(p -> categories.indexOf(p.category())).toArray();
+            RidgeFit policy = TinyWorld.policy(base, active);
+            int[] category = TinyWorld.probeCategories();
             Map<String, SftExample> examples = new LinkedHashMap<>();
             TinyWorld.PAIRS.forEach(p -> examples.put(p.id(), PairEffects.example(world.lm, p, null)));
             RunConfig d = RunConfig.defaults();
             RunConfig runConfig = d.with("test", new RunConfig.Update(SftConfig.Optimizer.SGD, lr, 1, SftConfig.Mode.FULL, 8, 16, 0, 1, ReferenceTrajectory.Pass.ORDERED, RunConfig.Update.REFERENCE_STEPS, 1.0));
-            Targets targets = new Targets(categories, category, active.length, true);
+            Targets targets = new Targets(TinyWorld.CATEGORIES, category, active.length, true);
             ValidationContext ctx = new ValidationContext(world.lm, TinyWorld.PROBES, TinyWorld.PAIRS, examples, runConfig, null, policy, base, frozen,
                     targets, ValidationConfig.defaults(), Progress.SILENT);
             Scores tracin = new TracInMethod().attribute(ctx);
