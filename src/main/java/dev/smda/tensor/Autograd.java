@@ -4,10 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.GradientCollector;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.IntConsumer;
 import java.util.function.IntFunction;
@@ -20,35 +18,52 @@ import java.util.function.Supplier;
  */
 public final class Autograd {
 
-    /**
-     * DJL's PyTorch engine lets one gradient collector record at a time in a process, so threads that
-     * share a JVM (Spark's local[N] tasks) take turns in their backward passes; forward passes still
-     * run side by side.
-     */
-    private static final ReentrantLock ONE_COLLECTOR = new ReentrantLock();
-
     private Autograd() {}
+
+    /**
+     * Records the operations this thread runs until closed. libtorch keeps its gradient mode per
+     * thread and back-propagates on the calling thread, so threads that share a process (in-process
+     * workers, Spark's local[N] tasks) record and back-propagate side by side; DJL's own gradient
+     * collector would let only one of them record at a time in the whole process.
+     */
+    private static final class Recording implements AutoCloseable {
+
+        private final boolean wasRecording = JniUtils.isGradMode();
+
+        Recording() {
+            JniUtils.setGradMode(true);
+        }
+
+        @Override
+        public void close() {
+            JniUtils.setGradMode(wasRecording);
+        }
+    }
+
+    /** Back-propagates the scalar {@code value} (its gradient seeded with one), freeing the graph. */
+    private static void backpropagate(NDArray value) {
+        if (value.getShape().size() != 1) {
+            throw new IllegalArgumentException("gradient of a non-scalar of shape " + value.getShape());
+        }
+        try (NDArray one = value.onesLike()) {
+            JniUtils.backward((PtNDArray) value, (PtNDArray) one, false, false);
+        }
+    }
 
     /** d f(leaves) / d leaf for each named array; the caller closes the returned gradients. */
     public static Map<String, NDArray> gradients(Map<String, NDArray> at, Function<Map<String, NDArray>, NDArray> scalar) {
         Map<String, NDArray> leaves = new LinkedHashMap<>();
         at.forEach((name, array) -> leaves.put(name, leaf(array)));
         Map<String, NDArray> grads = new LinkedHashMap<>();
-        ONE_COLLECTOR.lock();
-        try (NDScope scope = new NDScope(); GradientCollector collector = Torch.engine().newGradientCollector()) {
+        try (NDScope scope = new NDScope(); Recording recording = new Recording()) {
             scope.suppressNotUsedWarning();
-            NDArray value = scalar.apply(leaves);
-            if (value.getShape().size() != 1) {
-                throw new IllegalArgumentException("gradient of a non-scalar of shape " + value.getShape());
-            }
-            collector.backward(value);
+            backpropagate(scalar.apply(leaves));
             for (var e : leaves.entrySet()) {
                 NDArray g = e.getValue().getGradient().duplicate();
                 NDScope.unregister(g);
                 grads.put(e.getKey(), g);
             }
         } finally {
-            ONE_COLLECTOR.unlock();
             leaves.values().forEach(NDArray::close);
         }
         return grads;
@@ -60,16 +75,9 @@ public final class Autograd {
      * for the caller to read.
      */
     public static void backward(Supplier<NDArray> body) {
-        ONE_COLLECTOR.lock();
-        try (NDScope scope = new NDScope(); GradientCollector collector = Torch.engine().newGradientCollector()) {
+        try (NDScope scope = new NDScope(); Recording recording = new Recording()) {
             scope.suppressNotUsedWarning();
-            NDArray value = body.get();
-            if (value.getShape().size() != 1) {
-                throw new IllegalArgumentException("gradient of a non-scalar of shape " + value.getShape());
-            }
-            collector.backward(value);
-        } finally {
-            ONE_COLLECTOR.unlock();
+            backpropagate(body.get());
         }
     }
 
@@ -80,12 +88,11 @@ public final class Autograd {
      * (and clears those it read, since they accumulate). One forward pass instead of {@code count}.
      */
     public static void backwardEach(Supplier<NDArray> body, int count, IntFunction<double[]> outputGradient, IntConsumer afterEach) {
-        ONE_COLLECTOR.lock();
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray value;
             // recording ends with the forward pass, so that afterEach may take gradients of its own
-            try (GradientCollector collector = Torch.engine().newGradientCollector()) {
+            try (Recording recording = new Recording()) {
                 value = body.get();
             }
             for (int k = 0; k < count; k++) {
@@ -95,8 +102,6 @@ public final class Autograd {
                 }
                 afterEach.accept(k);
             }
-        } finally {
-            ONE_COLLECTOR.unlock();
         }
     }
 

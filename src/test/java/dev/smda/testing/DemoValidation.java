@@ -1,6 +1,7 @@
 package dev.smda.testing;
 
 import dev.smda.progress.Progress;
+import dev.smda.run.Demo;
 import dev.smda.validate.Validation;
 import dev.smda.validate.ValidationConfig;
 import dev.smda.validate.ValidationResult;
@@ -11,7 +12,9 @@ import java.util.List;
 /**
  * A validation of {@link DemoRun}'s run with few retrainings, computed once per test JVM: the
  * validation's own checks and the report's validation section both read it. It is written to a
- * folder of its own, so the demo run's reports stay those of an unvalidated run.
+ * folder of its own, so the demo run's reports stay those of an unvalidated run. The subsets are
+ * retrained on the demo's workers (one per engine thread), as `smda validate --workers 2` would on
+ * two cores; the outcomes are those of one worker.
  */
 public final class DemoValidation {
 
@@ -40,7 +43,7 @@ public final class DemoValidation {
         if (result == null) {
             Path dir = Fixtures.folderDeletedAtExit("smda-demo-validation");
             out = dir.resolve("validation");
-            result = new Validation(DemoRun.get().directory().root(), out, CONFIG, Progress.SILENT).execute(false);
+            result = new Validation(DemoRun.get().directory().root(), out, CONFIG, Progress.SILENT, Demo.where()).execute(false);
         }
         return result;
     }
