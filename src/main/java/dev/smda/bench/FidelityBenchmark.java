@@ -3,12 +3,20 @@ package dev.smda.bench;
 import dev.smda.analysis.Interference;
 import dev.smda.analysis.PairSummary;
 import dev.smda.attribution.PairAttribution;
+import dev.smda.data.DataSets;
+import dev.smda.data.SftPair;
 import dev.smda.execute.Executor;
+import dev.smda.io.BadInputException;
+import dev.smda.io.Json;
 import dev.smda.progress.Progress;
+import dev.smda.run.InputFingerprint;
 import dev.smda.run.RunConfig;
+import dev.smda.run.RunDirectory;
 import dev.smda.run.RunInputs;
+import dev.smda.run.RunManifest;
 import dev.smda.run.SmdaRun;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -24,6 +32,8 @@ import org.hipparchus.stat.correlation.SpearmansCorrelation;
  * exact estimator (features re-encoded) is the second reference for the ΔY parts, and the share of
  * its ΔX that is features switching on or off is measured against the linearised one. With
  * Kronecker sketch sizes, the sketched gradient estimator is judged against the same references.
+ * The linearised reference may be read from a finished run at the same settings (its pairs' effects
+ * at the base model are exactly that reference's effects), so that only the other two are computed.
  */
 public final class FidelityBenchmark {
 
@@ -43,7 +53,8 @@ public final class FidelityBenchmark {
      * @param switchingShare Σ|ΔX re-encoded − ΔX linearised| / Σ|ΔX re-encoded| over every (pair,
      *     feature) part: the share of the exact ΔX that features switching on or off make, which no
      *     first-order estimator sees
-     * @param exactSecondsPerPair the linearised exact estimator's time per pair
+     * @param exactSecondsPerPair the time per pair of the exact estimator that measured its pairs here: the linearised one, or the
+     *     re-encoded one (the same work per pair) where the linearised effects were read from a run
      */
     public record Result(int pairs, int features, List<Agreement> agreements, double switchingShare, double exactSecondsPerPair) {}
 
@@ -57,17 +68,24 @@ public final class FidelityBenchmark {
      * @param exactWhere where the exact estimators estimate their pairs (their time per pair is that
      *     executor's); the gradient estimator runs on one in-process worker, since each worker makes its
      *     own one-time pass over the probes
+     * @param measured a finished run of {@code inputs} with the exact estimator and the feature change
+     *     linearised, at {@code settings} but for its checkpoints, whose effects at the base are the
+     *     linearised reference (null: measure it here)
      */
     public static Result run(RunInputs inputs, RunConfig settings, List<Integer> projections, Path work, Progress.Factory progress,
-            Executor.Choice exactWhere) throws IOException {
+            Executor.Choice exactWhere, Path measured) throws IOException {
         RunConfig atBase = settings.with(settings.preset(), settings.update().atBaseOnly());
         List<Integer> sketches = new ArrayList<>(List.of(0));
         sketches.addAll(projections);
         // every gradient run's settings checked before the exact runs take their minutes
         List<RunConfig> gradientRuns = sketches.stream()
                 .map(k -> atBase.withEstimation(RunConfig.FeatureChange.LINEARIZED, RunConfig.Estimator.GRADIENT, k).checked()).toList();
-        SmdaRun.Result linearized = execute(atBase.withEstimation(RunConfig.FeatureChange.LINEARIZED, RunConfig.Estimator.EXACT, 0), inputs,
-                work.resolve("exact-linearized"), progress, exactWhere);
+        RunConfig linearizedSettings = atBase.withEstimation(RunConfig.FeatureChange.LINEARIZED, RunConfig.Estimator.EXACT, 0);
+        Path linearizedDir = work.resolve("exact-linearized");
+        if (measured != null) {
+            effectsAtBase(measured, linearizedSettings, inputs, linearizedDir);
+        }
+        SmdaRun.Result linearized = new SmdaRun(linearizedSettings, inputs, linearizedDir, progress, exactWhere).execute(measured != null);
         SmdaRun.Result reencoded = execute(atBase.withEstimation(RunConfig.FeatureChange.EXACT, RunConfig.Estimator.EXACT, 0), inputs,
                 work.resolve("exact-reencoded"), progress, exactWhere);
         List<PairAttribution> reference = linearized.directory().readAttributions();
@@ -80,7 +98,43 @@ public final class FidelityBenchmark {
                     : atBase.update().mode() == dev.smda.train.SftConfig.Mode.LORA ? "gradient, LoRA rank " + atBase.update().loraRank() : "gradient";
             agreements.add(agreement(name, linearized, reference, full, gradient));
         }
-        return new Result(reference.size(), linearized.policy().features(), agreements, switchingShare(full, reference), secondsPerPair(linearized));
+        return new Result(reference.size(), linearized.policy().features(), agreements, switchingShare(full, reference),
+                secondsPerPair(measured == null ? linearized : reencoded));
+    }
+
+    /**
+     * Starts a run at {@code settings} in {@code dir} holding the effect at the base of every pair of
+     * the run in {@code measured}: resumed, it measures no pair. The measured run must have used the
+     * same inputs (by content) and settings, but for its checkpoints and where its policy was refitted.
+     */
+    private static void effectsAtBase(Path measured, RunConfig settings, RunInputs inputs, Path dir) throws IOException {
+        RunDirectory from = new RunDirectory(measured);
+        if (!Files.isRegularFile(from.file(RunDirectory.MANIFEST))) {
+            throw new BadInputException(measured + ": no " + RunDirectory.MANIFEST + " (give a finished run directory)");
+        }
+        RunManifest run = from.readManifest();
+        List<SftPair> pairs = DataSets.pairs(inputs.pairs());
+        RunManifest seeded = RunManifest.starting(settings, inputs, run.probes(), pairs.size());
+        for (var input : seeded.inputs().entrySet()) {
+            InputFingerprint used = run.inputs().get(input.getKey());
+            if (used == null || !used.sha256().equals(input.getValue().sha256())) {
+                throw new BadInputException(from.file(RunDirectory.MANIFEST) + ": the run used another " + input.getKey() + " than " + input.getValue().path());
+            }
+        }
+        RunConfig ran = run.config();
+        if (!ran.with(settings.preset(), ran.update().atBaseOnly()).equals(settings)) {
+            throw new BadInputException(from.file(RunDirectory.MANIFEST) + ": the run's settings are not the benchmark's (it must use the exact estimator, "
+                    + "the linearised feature change and the same update, policy and measurement; only its checkpoints may differ)");
+        }
+        RunDirectory to = new RunDirectory(dir);
+        Files.createDirectories(to.file(RunDirectory.PAIRS));
+        for (SftPair pair : pairs) {
+            if (!from.hasPair(pair.id())) {
+                throw new BadInputException(measured + ": pair '" + pair.id() + "' has no measured effect there (finish the run first)");
+            }
+            to.writePair(from.readPair(pair.id()).atBase());
+        }
+        Json.write(to.file(RunDirectory.MANIFEST), seeded);
     }
 
     private static SmdaRun.Result execute(RunConfig config, RunInputs inputs, Path dir, Progress.Factory progress, Executor.Choice where) throws IOException {

@@ -161,6 +161,11 @@ final class BenchCommand implements Callable<Integer> {
                         + " the step's curvature.", defaultValue = "1e-2")
         double learningRate;
 
+        @Option(names = "--measured", paramLabel = "RUN", description = "A finished run of the same world at the same settings but for its checkpoints "
+                + "(e.g. ./smda demo's runs/demo, or smda run --lr 1e-2 on --world): its pairs' effects at the base model are the linearised exact "
+                + "reference, which is then not measured again (default: measure it).")
+        Path measured;
+
         @Override
         public Integer call() throws Exception {
             for (int k : projections) {
@@ -175,15 +180,19 @@ final class BenchCommand implements Callable<Integer> {
             }
             Path dir = world != null ? world : EmbeddedWorld.path();
             Checks.folder(dir, "--world");
+            if (measured != null) {
+                Checks.folder(measured, "--measured");
+            }
             Path out = Files.createTempDirectory("smda-bench-fidelity");
             try {
-                FidelityBenchmark.Result r = FidelityBenchmark.run(WorldLayout.runInputs(dir), settings, projections, out, Progress.console(), Demo.where());
+                FidelityBenchmark.Result r = FidelityBenchmark.run(WorldLayout.runInputs(dir), settings, projections, out, Progress.console(), Demo.where(),
+                        measured);
                 System.out.printf("%d pairs x %d policy features, %s; against the exact estimator with the feature change linearised (one step at lr %s"
                         + " at the base):%n", r.pairs(), r.features(), dir, learningRate);
                 System.out.printf("%-34s %7s %7s %11s %7s %9s %9s %10s%n", "estimator", "dX", "dY", "dY/reenc.", "score", "category", "top-" + FidelityBenchmark.TOP,
                         "ms/pair");
-                System.out.printf("%-34s %7s %7s %11s %7s %9s %9s %10.1f%n", "exact, linearised (" + Demo.where().workers() + " workers)", "", "", "", "", "", "",
-                        1e3 * r.exactSecondsPerPair());
+                System.out.printf("%-34s %7s %7s %11s %7s %9s %9s %10.1f%n", (measured == null ? "exact, linearised (" : "exact, re-encoded (")
+                        + Demo.where().workers() + " workers)", "", "", "", "", "", "", 1e3 * r.exactSecondsPerPair());
                 for (FidelityBenchmark.Agreement a : r.agreements()) {
                     System.out.printf("%-34s %7.3f %7.3f %11.3f %7.3f %9.3f %9d %10.1f%n", a.estimator(), a.dxParts(), a.dyParts(), a.dyPartsAgainstReencoded(),
                             a.score(), a.categoryEffects(), a.sharedTopInterference(), 1e3 * a.secondsPerPair());

@@ -1,7 +1,6 @@
 package dev.smda.run;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.smda.SmdaVersion;
 import dev.smda.analysis.Analysis;
 import dev.smda.analysis.CategoryGaps;
 import dev.smda.analysis.Curation;
@@ -31,7 +30,6 @@ import dev.smda.policy.PolicyText;
 import dev.smda.progress.Progress;
 import dev.smda.sae.FeatureAtlas;
 import dev.smda.sae.Sae;
-import dev.smda.tensor.Torch;
 import dev.smda.train.SftExample;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -275,16 +273,7 @@ public final class SmdaRun {
     }
 
     private RunManifest startManifest(int probes, int pairs, boolean resume) throws IOException {
-        Map<String, InputFingerprint> fingerprints = new LinkedHashMap<>();
-        fingerprints.put("model", InputFingerprint.of(inputs.model()));
-        fingerprints.put("sae", InputFingerprint.of(inputs.sae()));
-        fingerprints.put("probes", InputFingerprint.of(inputs.probes()));
-        fingerprints.put("pairs", InputFingerprint.of(inputs.pairs()));
-        Map<String, String> versions = new LinkedHashMap<>();
-        versions.put("smda", SmdaVersion.get());
-        versions.put("java", Runtime.version().toString());
-        versions.put("engine", "DJL PyTorch " + Torch.version());
-        RunManifest manifest = new RunManifest(config, fingerprints, versions, probes, pairs, 0, Instant.now().toString(), null, 0, Map.of());
+        RunManifest manifest = RunManifest.starting(config, inputs, probes, pairs);
         Path file = dir.file(RunDirectory.MANIFEST);
         if (Files.exists(file)) {
             RunManifest previous = dir.readManifest();
@@ -294,7 +283,7 @@ public final class SmdaRun {
             if (!previous.sameRunAs(manifest)) {
                 throw new BadInputException(file + ": the run there used other " + difference(previous, manifest) + "; resume only with the same inputs and settings");
             }
-            return new RunManifest(config, fingerprints, versions, probes, pairs, 0, previous.started(), null, 0, Map.of());
+            return new RunManifest(config, manifest.inputs(), manifest.versions(), probes, pairs, 0, previous.started(), null, 0, Map.of());
         }
         if (Files.isDirectory(dir.root()) && Files.list(dir.root()).findAny().isPresent()) {
             throw new BadInputException(dir.root() + ": not empty and not a run directory; choose another --out");
