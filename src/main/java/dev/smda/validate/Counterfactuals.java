@@ -12,6 +12,9 @@ import java.util.Set;
  */
 final class Counterfactuals {
 
+    /** A retraining on every pair but {@code removed} (none: every pair), the rest in order {@code seedIndex}; {@code name} names its file. */
+    record Request(String name, Set<String> removed, int seedIndex) {}
+
     private final Retrainer retrainer;
     private final List<SftPair> pairs;
     private final long seed;
@@ -24,18 +27,21 @@ final class Counterfactuals {
         this.files = files;
     }
 
-    private List<SftPair> order(int seedIndex) {
-        return retrainer.order(pairs, Validation.orderSeed(seed, -1, seedIndex));
-    }
-
     /** Every pair, in order {@code seedIndex}. */
-    Retrainer.Outcome all(int seedIndex) throws IOException {
-        return files.outcome("counterfactual", "all-s" + seedIndex, () -> retrainer.trainAndMeasure(order(seedIndex)));
+    static Request all(int seedIndex) {
+        return new Request("all-s" + seedIndex, Set.of(), seedIndex);
     }
 
     /** Every pair but {@code removed}, the rest in order {@code seedIndex}; {@code name} names the file. */
-    Retrainer.Outcome without(Set<String> removed, int seedIndex, String name) throws IOException {
-        return files.outcome("counterfactual", name + "-s" + seedIndex,
-                () -> retrainer.trainAndMeasure(order(seedIndex).stream().filter(p -> !removed.contains(p.id())).toList()));
+    static Request without(Set<String> removed, int seedIndex, String name) {
+        return new Request(name + "-s" + seedIndex, removed, seedIndex);
+    }
+
+    /** The requests' outcomes, in their order: read where finished, the others retrained side by side where the validation has workers. */
+    Retrainer.Outcome[] outcomes(List<Request> requests, String label) throws IOException {
+        List<List<SftPair>> orders = requests.stream()
+                .map(r -> retrainer.order(pairs, Validation.orderSeed(seed, -1, r.seedIndex())).stream().filter(p -> !r.removed().contains(p.id())).toList())
+                .toList();
+        return files.retrain("counterfactual", requests.stream().map(Request::name).toList(), orders, label);
     }
 }

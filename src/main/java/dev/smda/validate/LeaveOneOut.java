@@ -1,7 +1,6 @@
 package dev.smda.validate;
 
 import dev.smda.data.SftPair;
-import dev.smda.progress.Progress;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -27,50 +26,44 @@ final class LeaveOneOut {
     private final int category;
     private final ValidationConfig config;
     private final Counterfactuals counterfactuals;
-    private final Progress.Factory progress;
 
-    LeaveOneOut(Retrainer retrainer, List<SftPair> pairs, Targets targets, int category, ValidationConfig config, Validation validation,
-            Progress.Factory progress) {
+    LeaveOneOut(Retrainer retrainer, List<SftPair> pairs, Targets targets, int category, ValidationConfig config, Validation validation) {
         this.pairs = pairs;
         this.targets = targets;
         this.category = category;
         this.config = config;
         this.counterfactuals = new Counterfactuals(retrainer, pairs, config.seed(), validation);
-        this.progress = progress;
     }
 
     ValidationResult.LeaveOneOut run(Map<String, Scores> scores, double scale) throws IOException {
         List<Integer> chosen = choose(scores);
         int seeds = Math.max(1, config.removalSeeds());
-        Map<String, double[][]> actual = new LinkedHashMap<>();
-        try (Progress bar = progress.start("leave-one-out", (long) chosen.size() * seeds + seeds, "retrainings", 0)) {
-            long done = 0;
-            Retrainer.Outcome[] all = new Retrainer.Outcome[seeds];
+        List<Counterfactuals.Request> requests = new ArrayList<>();
+        for (int r = 0; r < seeds; r++) {
+            requests.add(Counterfactuals.all(r));
+        }
+        for (int i : chosen) {
             for (int r = 0; r < seeds; r++) {
-                all[r] = counterfactuals.all(r);
-                bar.stepTo(++done, null);
+                requests.add(Counterfactuals.without(Set.of(pairs.get(i).id()), r, "loo-" + pairs.get(i).id()));
             }
-            for (String family : targets.families()) {
-                actual.put(family, new double[chosen.size()][]);
-            }
+        }
+        Retrainer.Outcome[] outcomes = counterfactuals.outcomes(requests, "leave-one-out");
+        Map<String, double[][]> actual = new LinkedHashMap<>();
+        for (String family : targets.families()) {
+            double[][] rows = new double[chosen.size()][];
             for (int i = 0; i < chosen.size(); i++) {
-                SftPair pair = pairs.get(chosen.get(i));
                 for (int r = 0; r < seeds; r++) {
-                    Retrainer.Outcome without = counterfactuals.without(Set.of(pair.id()), r, "loo-" + pair.id());
-                    for (String family : targets.families()) {
-                        double[] a = targets.of(family, without);
-                        double[] b = targets.of(family, all[r]);
-                        double[][] rows = actual.get(family);
-                        if (rows[i] == null) {
-                            rows[i] = new double[a.length];
-                        }
-                        for (int t = 0; t < a.length; t++) {
-                            rows[i][t] += (a[t] - b[t]) / seeds;
-                        }
+                    double[] a = targets.of(family, outcomes[seeds + i * seeds + r]);
+                    double[] b = targets.of(family, outcomes[r]);
+                    if (rows[i] == null) {
+                        rows[i] = new double[a.length];
                     }
-                    bar.stepTo(++done, pair.id());
+                    for (int t = 0; t < a.length; t++) {
+                        rows[i][t] += (a[t] - b[t]) / seeds;
+                    }
                 }
             }
+            actual.put(family, rows);
         }
         Map<String, Map<String, double[]>> correlation = new LinkedHashMap<>();
         for (var e : scores.entrySet()) {

@@ -1,7 +1,6 @@
 package dev.smda.validate;
 
 import dev.smda.data.SftPair;
-import dev.smda.progress.Progress;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -22,23 +21,18 @@ import java.util.stream.IntStream;
  */
 final class RemovalCurves {
 
-    private final Retrainer retrainer;
     private final List<SftPair> pairs;
     private final Targets targets;
     private final int category;
     private final ValidationConfig config;
     private final Counterfactuals counterfactuals;
-    private final Progress.Factory progress;
 
-    RemovalCurves(Retrainer retrainer, List<SftPair> pairs, Targets targets, int category, ValidationConfig config, Validation validation,
-            Progress.Factory progress) {
-        this.retrainer = retrainer;
+    RemovalCurves(Retrainer retrainer, List<SftPair> pairs, Targets targets, int category, ValidationConfig config, Validation validation) {
         this.pairs = pairs;
         this.targets = targets;
         this.category = category;
         this.config = config;
         this.counterfactuals = new Counterfactuals(retrainer, pairs, config.seed(), validation);
-        this.progress = progress;
     }
 
     private double categoryY(Retrainer.Outcome o) {
@@ -47,47 +41,55 @@ final class RemovalCurves {
 
     ValidationResult.Removal run(Map<String, Scores> scores, double scale) throws IOException {
         int seeds = config.removalSeeds();
-        List<String> methods = scores.entrySet().stream().filter(e -> e.getValue().of(Targets.CATEGORIES) != null).map(Map.Entry::getKey)
-                .filter(m -> !m.equals("random")).toList();
-        long total = seeds + (long) (methods.size() + 1) * config.removalSizes().size() * seeds;
-        double[] all = new double[seeds];
-        List<ValidationResult.Curve> curves = new ArrayList<>();
-        try (Progress bar = progress.start("removal curves", total, "retrainings", 0)) {
-            long done = 0;
-            for (int r = 0; r < seeds; r++) {
-                all[r] = categoryY(counterfactuals.all(r));
-                bar.stepTo(++done, null);
-            }
-            for (String method : methods) {
-                double[][] byCategory = scores.get(method).of(Targets.CATEGORIES);
-                List<Integer> ranked = IntStream.range(0, pairs.size()).boxed().sorted(Comparator.comparingDouble(b -> -byCategory[b][category])).toList();
-                List<Double> change = new ArrayList<>();
-                for (int k : config.removalSizes()) {
-                    Set<String> removed = ranked.subList(0, Math.min(k, pairs.size() - 1)).stream().map(b -> pairs.get(b).id()).collect(Collectors.toSet());
-                    double sum = 0;
-                    for (int r = 0; r < seeds; r++) {
-                        sum += categoryY(counterfactuals.without(removed, r, method + "-k" + k)) - all[r];
-                        bar.stepTo(++done, method + " k=" + k);
-                    }
-                    change.add(sum / seeds);
+        List<Integer> sizes = config.removalSizes();
+        List<String> curves = new ArrayList<>(scores.entrySet().stream().filter(e -> e.getValue().of(Targets.CATEGORIES) != null).map(Map.Entry::getKey)
+                .filter(m -> !m.equals("random")).toList());
+        curves.add("random");
+        // every retraining first (side by side where the validation has workers), then the curves from their outcomes
+        List<Counterfactuals.Request> requests = new ArrayList<>();
+        for (int r = 0; r < seeds; r++) {
+            requests.add(Counterfactuals.all(r));
+        }
+        for (String curve : curves) {
+            List<Integer> ranked = curve.equals("random") ? null : ranking(scores.get(curve).of(Targets.CATEGORIES));
+            for (int k : sizes) {
+                for (int r = 0; r < seeds; r++) {
+                    Set<String> removed = ranked == null ? randomRemoval(k, r)
+                            : ranked.subList(0, Math.min(k, pairs.size() - 1)).stream().map(b -> pairs.get(b).id()).collect(Collectors.toSet());
+                    requests.add(Counterfactuals.without(removed, r, curve + "-k" + k));
                 }
-                curves.add(new ValidationResult.Curve(method, config.removalSizes(), change));
             }
+        }
+        Retrainer.Outcome[] outcomes = counterfactuals.outcomes(requests, "removal curves");
+        double[] all = new double[seeds];
+        for (int r = 0; r < seeds; r++) {
+            all[r] = categoryY(outcomes[r]);
+        }
+        List<ValidationResult.Curve> out = new ArrayList<>();
+        int next = seeds;
+        for (String curve : curves) {
             List<Double> change = new ArrayList<>();
-            for (int k : config.removalSizes()) {
+            for (int k = 0; k < sizes.size(); k++) {
                 double sum = 0;
                 for (int r = 0; r < seeds; r++) {
-                    Random random = new Random(config.seed() * 31 + k * 1009L + r);
-                    List<SftPair> shuffled = new ArrayList<>(pairs);
-                    java.util.Collections.shuffle(shuffled, random);
-                    Set<String> removed = new HashSet<>(shuffled.subList(0, Math.min(k, pairs.size() - 1)).stream().map(SftPair::id).toList());
-                    sum += categoryY(counterfactuals.without(removed, r, "random-k" + k)) - all[r];
-                    bar.stepTo(++done, "random k=" + k);
+                    sum += categoryY(outcomes[next++]) - all[r];
                 }
                 change.add(sum / seeds);
             }
-            curves.add(new ValidationResult.Curve("random", config.removalSizes(), change));
+            out.add(new ValidationResult.Curve(curve, sizes, change));
         }
-        return new ValidationResult.Removal(targets.categories().get(category), java.util.Arrays.stream(all).average().orElse(Double.NaN), curves);
+        return new ValidationResult.Removal(targets.categories().get(category), java.util.Arrays.stream(all).average().orElse(Double.NaN), out);
+    }
+
+    /** The pairs in the order a method predicts they raise the category's mean y, most first. */
+    private List<Integer> ranking(double[][] byCategory) {
+        return IntStream.range(0, pairs.size()).boxed().sorted(Comparator.comparingDouble(b -> -byCategory[b][category])).toList();
+    }
+
+    /** k random pairs, a fresh draw for each size and seed. */
+    private Set<String> randomRemoval(int k, int seedIndex) {
+        List<SftPair> shuffled = new ArrayList<>(pairs);
+        java.util.Collections.shuffle(shuffled, new Random(config.seed() * 31 + k * 1009L + seedIndex));
+        return new HashSet<>(shuffled.subList(0, Math.min(k, pairs.size() - 1)).stream().map(SftPair::id).toList());
     }
 }

@@ -56,6 +56,8 @@ public final class Validation {
     private final Executor.Choice where;
     private final Map<String, Integer> pairIndex = new LinkedHashMap<>();
     private final dev.smda.io.Checksums checksums;
+    /** How the model is retrained on an order of pairs, here or on a cluster: set once the run's model is open. */
+    private Job<RetrainRecipe.Retraining, Retrainer.Outcome> retraining;
 
     public Validation(Path runDir, Path out, ValidationConfig config, Progress.Factory progress) {
         this(runDir, out, config, progress, Executor.Choice.IN_PROCESS);
@@ -123,8 +125,8 @@ public final class Validation {
             done.accept("open and measure the base");
             List<List<SftPair>> subsets = subsets(pairs);
             Json.write(out.resolve("subsets.json"), subsets.stream().map(subset -> subset.stream().map(SftPair::id).toList()).toList());
-            Retrainer.Outcome[][] outcomes = retrainSubsets(new Job<>(RetrainRecipe.Factory.class, recipe.toJson(),
-                    () -> RetrainRecipe.worker(retrainer, pairs)), subsets);
+            retraining = new Job<>(RetrainRecipe.Factory.class, recipe.toJson(), () -> RetrainRecipe.worker(retrainer, pairs));
+            Retrainer.Outcome[][] outcomes = retrainSubsets(subsets);
             done.accept("retrain the subsets");
             Map<String, Scores> scores = new LinkedHashMap<>();
             for (String name : config.methods()) {
@@ -152,10 +154,10 @@ public final class Validation {
             done.accept("metrics");
             String removalCategory = removalCategory(analysis, probes, base, categories);
             ValidationResult.Removal removal = config.removalSizes().isEmpty() || config.removalSeeds() == 0 ? null
-                    : new RemovalCurves(retrainer, pairs, targets, categories.indexOf(removalCategory), config, this, progress).run(scores, scale);
+                    : new RemovalCurves(retrainer, pairs, targets, categories.indexOf(removalCategory), config, this).run(scores, scale);
             done.accept("removal curves");
             ValidationResult.LeaveOneOut loo = config.looPairs() == 0 ? null
-                    : new LeaveOneOut(retrainer, pairs, targets, categories.indexOf(removalCategory), config, this, progress).run(scores, scale);
+                    : new LeaveOneOut(retrainer, pairs, targets, categories.indexOf(removalCategory), config, this).run(scores, scale);
             done.accept("leave-one-out");
             List<ValidationResult.InterferenceScore> interference = TruthComparisons.of(pairsFile, ctx, analysis, scores);
             done.accept("interference against the truth");
@@ -222,40 +224,58 @@ public final class Validation {
         return seed * 1_000_003L + subset * 7919L + repeat;
     }
 
-    /** Every subset's retraining in every order: read where finished, the others run where the user chose and written as they finish. */
-    private Retrainer.Outcome[][] retrainSubsets(Job<RetrainRecipe.Retraining, Retrainer.Outcome> job, List<List<SftPair>> subsets) throws IOException {
-        Retrainer.Outcome[][] outcomes = new Retrainer.Outcome[config.repeats()][subsets.size()];
-        List<int[]> pending = new ArrayList<>();
-        List<RetrainRecipe.Retraining> tasks = new ArrayList<>();
+    /** Every subset's retraining in every order ({@link #retrain}). */
+    private Retrainer.Outcome[][] retrainSubsets(List<List<SftPair>> subsets) throws IOException {
+        List<String> names = new ArrayList<>();
+        List<List<SftPair>> orders = new ArrayList<>();
         for (int r = 0; r < config.repeats(); r++) {
             for (int s = 0; s < subsets.size(); s++) {
-                outcomes[r][s] = readOutcome(retrainFile(s, r));
-                if (outcomes[r][s] == null) {
-                    pending.add(new int[] {r, s});
-                    List<SftPair> order = Retrainer.order(subsets.get(s), orderSeed(config.seed(), s, r), config.epochs());
-                    tasks.add(new RetrainRecipe.Retraining(order.stream().map(SftPair::id).toList()));
-                }
+                names.add(String.format("s%03d-r%d", s, r));
+                orders.add(Retrainer.order(subsets.get(s), orderSeed(config.seed(), s, r), config.epochs()));
+            }
+        }
+        Retrainer.Outcome[] flat = retrain("retrain", names, orders, "retraining");
+        Retrainer.Outcome[][] outcomes = new Retrainer.Outcome[config.repeats()][];
+        for (int r = 0; r < config.repeats(); r++) {
+            outcomes[r] = java.util.Arrays.copyOfRange(flat, r * subsets.size(), (r + 1) * subsets.size());
+        }
+        return outcomes;
+    }
+
+    /**
+     * The model retrained on each order, in order: read from {@code folder/name.safetensors} where
+     * finished, the others run where the user chose (side by side on several workers) and written as
+     * they finish, so an interrupted validation resumes per retraining.
+     */
+    Retrainer.Outcome[] retrain(String folder, List<String> names, List<List<SftPair>> orders, String label) throws IOException {
+        Retrainer.Outcome[] outcomes = new Retrainer.Outcome[names.size()];
+        List<Integer> pending = new ArrayList<>();
+        List<RetrainRecipe.Retraining> tasks = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            outcomes[i] = readOutcome(outcomeFile(folder, names.get(i)));
+            if (outcomes[i] == null) {
+                pending.add(i);
+                tasks.add(new RetrainRecipe.Retraining(orders.get(i).stream().map(SftPair::id).toList()));
             }
         }
         if (tasks.isEmpty()) {
             return outcomes;
         }
-        long total = (long) config.repeats() * subsets.size();
         Progress[] bar = new Progress[1];
-        long[] done = {total - tasks.size()};
+        long[] done = {names.size() - tasks.size()};
         try (Executor executor = Executor.of(where)) {
-            executor.run(job, tasks, new Executor.Listener<>() {
+            executor.run(retraining, tasks, new Executor.Listener<>() {
                 @Override
                 public void prepared() {
-                    bar[0] = progress.start("retraining", total, "subsets", done[0]);
+                    bar[0] = progress.start(label, names.size(), "retrainings", done[0]);
                 }
 
                 @Override
                 public void finished(int index, Retrainer.Outcome outcome) throws IOException {
-                    int[] rs = pending.get(index);
-                    writeOutcome(retrainFile(rs[1], rs[0]), outcome);
-                    outcomes[rs[0]][rs[1]] = outcome;
-                    bar[0].stepTo(++done[0], null);
+                    int i = pending.get(index);
+                    writeOutcome(outcomeFile(folder, names.get(i)), outcome);
+                    outcomes[i] = outcome;
+                    bar[0].stepTo(++done[0], names.get(i));
                 }
             });
         } finally {
@@ -266,20 +286,8 @@ public final class Validation {
         return outcomes;
     }
 
-    private Path retrainFile(int subset, int repeat) {
-        return out.resolve("retrain").resolve(String.format("s%03d-r%d.safetensors", subset, repeat));
-    }
-
-    /** A retraining's outcome from its file (when whole and recorded as finished), or computed, written and recorded. */
-    Retrainer.Outcome outcome(String folder, String name, java.util.function.Supplier<Retrainer.Outcome> compute) throws IOException {
-        Path file = out.resolve(folder).resolve(name + ".safetensors");
-        Retrainer.Outcome read = readOutcome(file);
-        if (read != null) {
-            return read;
-        }
-        Retrainer.Outcome o = compute.get();
-        writeOutcome(file, o);
-        return o;
+    private Path outcomeFile(String folder, String name) {
+        return out.resolve(folder).resolve(name + ".safetensors");
     }
 
     /** The outcome in {@code file} when it is whole and recorded as finished; else null. */

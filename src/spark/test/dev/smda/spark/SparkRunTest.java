@@ -187,18 +187,21 @@ class SparkRunTest {
     }
 
     @Test
-    void aValidationRetrainsItsSubsetsOnSparkToTheSameOutcomes() throws IOException {
-        ValidationConfig config = ValidationConfig.of(3, 0.5, 2, 1, 1, 7, List.of("smda", "random"), null, List.of(), 1, 0, "1e-8", 100);
+    void aValidationRetrainsOnSparkToTheSameOutcomes() throws IOException {
+        // subsets, a removal curve's retrainings and one leave-one-out's: every retraining a validation makes goes to the executor
+        ValidationConfig config = ValidationConfig.of(3, 0.5, 2, 1, 1, 7, List.of("smda", "random"), null, List.of(2), 1, 1, "1e-8", 100);
         Path run = dir.resolve("in-process");
         ValidationResult here = new Validation(run, dir.resolve("validation-in-process"), config, Progress.SILENT, ONE_THREAD_PER_TASK).execute(false);
         ValidationResult there = new Validation(run, dir.resolve("validation-local-2"), config, Progress.SILENT,
                 new Executor.Choice("local[2]", quiet())).execute(false);
-        Map<String, byte[]> expected = files(dir.resolve("validation-in-process/retrain"));
-        assertEquals(6, expected.size());
-        Map<String, byte[]> actual = files(dir.resolve("validation-local-2/retrain"));
-        assertEquals(expected.keySet(), actual.keySet());
-        for (String name : expected.keySet()) {
-            assertArrayEquals(expected.get(name), actual.get(name), name + " differs from the in-process retraining's");
+        for (String folder : List.of("retrain", "counterfactual")) {
+            Map<String, byte[]> expected = files(dir.resolve("validation-in-process").resolve(folder));
+            assertEquals(folder.equals("retrain") ? 6 : 4, expected.size(), folder + ": " + expected.keySet()); // all, smda's and random's removals, one left out
+            Map<String, byte[]> actual = files(dir.resolve("validation-local-2").resolve(folder));
+            assertEquals(expected.keySet(), actual.keySet());
+            for (String name : expected.keySet()) {
+                assertArrayEquals(expected.get(name), actual.get(name), folder + "/" + name + " differs from the in-process retraining's");
+            }
         }
         assertEquals(dev.smda.io.Json.compact(here.methods()), dev.smda.io.Json.compact(there.methods()));
     }
