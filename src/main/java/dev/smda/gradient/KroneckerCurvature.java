@@ -27,8 +27,7 @@ import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
  * the labels drawn from the model's own predictions (the true Fisher); their eigenvectors Q_A, Q_S;
  * and the eigenvalue correction Λ = E[(Q_Sᵀ G Q_A)²] over examples' gradients G (Kronecker-factored
  * eigenbasis, George et al. 2018). The inverse curvature times a gradient T is then
- * Q_S [(Q_Sᵀ T Q_A) / (Λ + λ)] Q_Aᵀ; since inner products are kept in the eigenbasis, the rotation
- * back is never made ({@link #rotate}, {@link #precondition}).
+ * Q_S [(Q_Sᵀ T Q_A) / (Λ + λ)] Q_Aᵀ ({@link #inverseTimes}).
  */
 public final class KroneckerCurvature implements AutoCloseable {
 
@@ -83,7 +82,7 @@ public final class KroneckerCurvature implements AutoCloseable {
                 int[] rows = SftLoss.ResponseRows.of(part).example();
                 try (NDArray g = PerExampleGradients.of(space, part.size(), rows, hooks -> loss(model, part, hooks, sampling))) {
                     Scoped.run(() -> {
-                        Map<String, NDArray> rotated = space.unflatten(curvature.rotate(g));
+                        Map<String, NDArray> rotated = curvature.rotatedBlocks(g);
                         for (var e : rotated.entrySet()) {
                             factors.get(e.getKey()).lambda().addi(e.getValue().square().sum(new int[] {0}));
                         }
@@ -171,40 +170,27 @@ public final class KroneckerCurvature implements AutoCloseable {
         return Tensors.owned(manager, q, new Shape(size, size)).toType(dtype, false);
     }
 
-    /** Rows of gradients {@code [B, D]} rotated into the eigenbasis: Q_Sᵀ G Q_A per block. */
-    public NDArray rotate(NDArray rows) {
-        return Scoped.compute(() -> {
-            Map<String, NDArray> blocks = space.unflatten(rows);
-            Map<String, NDArray> out = new LinkedHashMap<>();
-            for (var e : blocks.entrySet()) {
-                Factors f = factors.get(e.getKey());
-                out.put(e.getKey(), f.qs().transpose().matMul(e.getValue()).matMul(f.qa()));
-            }
-            return space.flattenBlocks(out, 1);
-        });
+    /** Rows of gradients {@code [B, D]} rotated into the eigenbasis, block by block: Q_Sᵀ G Q_A, {@code [B, out, in]} each. */
+    private Map<String, NDArray> rotatedBlocks(NDArray rows) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (var e : space.unflatten(rows).entrySet()) {
+            Factors f = factors.get(e.getKey());
+            out.put(e.getKey(), f.qs().transpose().matMul(e.getValue()).matMul(f.qa()));
+        }
+        return out;
     }
 
-    /** Rows rotated and divided by Λ + damping: the inverse curvature's product, expressed in the eigenbasis. */
-    public NDArray precondition(NDArray rows, double damping) {
-        return Scoped.compute(() -> {
-            Map<String, NDArray> blocks = space.unflatten(rotate(rows));
-            Map<String, NDArray> out = new LinkedHashMap<>();
-            for (var e : blocks.entrySet()) {
-                NDArray lambda = factors.get(e.getKey()).lambda();
-                out.put(e.getKey(), e.getValue().div(Tensors.plus(lambda, damping)));
-            }
-            return space.flattenBlocks(out, 1);
-        });
-    }
-
-    /** Rows of gradients times the inverse of the damped curvature: Q_S [(Q_Sᵀ G Q_A) / (Λ + damping)] Q_Aᵀ per block. */
+    /**
+     * Rows of gradients times the inverse of the damped curvature: Q_S [(Q_Sᵀ G Q_A) / (Λ + damping)] Q_Aᵀ per block,
+     * each block kept apart until the end (joining the blocks into rows costs a copy of them all).
+     */
     public NDArray inverseTimes(NDArray rows, double damping) {
         return Scoped.compute(() -> {
-            Map<String, NDArray> blocks = space.unflatten(precondition(rows, damping));
             Map<String, NDArray> out = new LinkedHashMap<>();
-            for (var e : blocks.entrySet()) {
+            for (var e : rotatedBlocks(rows).entrySet()) {
                 Factors f = factors.get(e.getKey());
-                out.put(e.getKey(), f.qs().matMul(e.getValue()).matMul(f.qa().transpose()));
+                NDArray scaled = e.getValue().div(Tensors.plus(f.lambda(), damping));
+                out.put(e.getKey(), f.qs().matMul(scaled).matMul(f.qa().transpose()));
             }
             return space.flattenBlocks(out, 1);
         });
