@@ -76,12 +76,16 @@ final class GradientProducts {
             @Override
             public void behaviour(int start, NDArray gy) {
                 functionals.behaviour(start, gy);
-                double[] norms = Scoped.compute(() -> selfProducts(gy, targetForms.getFirst())).toDoubleArray();
-                System.arraycopy(norms, 0, probeNorms, start, norms.length);
-                for (int k = 0; k < kinds; k++) {
-                    int kind = k;
-                    Scoped.run(() -> copyColumns(g.matMul(targetForms.get(kind).apply(gy)), probes[kind], start));
-                }
+                Scoped.run(() -> {
+                    for (int k = 0; k < kinds; k++) {
+                        NDArray formed = targetForms.get(k).apply(gy);
+                        if (k == 0) { // the plain form gives the norms too
+                            double[] norms = selfProducts(gy, formed).toDoubleArray();
+                            System.arraycopy(norms, 0, probeNorms, start, norms.length);
+                        }
+                        copyColumns(g.matMul(formed), probes[k], start);
+                    }
+                });
             }
 
             @Override
@@ -100,18 +104,20 @@ final class GradientProducts {
         double[][][] coefficients = new double[kinds][pairs][p];
         double[][] norms = new double[3][];
         try (FunctionalGradients.Result r = functionals.finish()) {
-            UnaryOperator<NDArray> plain = targetForms.getFirst();
             for (int k = 0; k < kinds; k++) {
                 int kind = k;
                 Scoped.run(() -> {
-                    copyColumns(g.matMul(targetForms.get(kind).apply(r.extra())), categories[kind], 0);
-                    copyColumns(g.matMul(targetForms.get(kind).apply(r.dxPart())), coefficients[kind], 0);
+                    NDArray extra = targetForms.get(kind).apply(r.extra());
+                    NDArray dx = targetForms.get(kind).apply(r.dxPart());
+                    copyColumns(g.matMul(extra), categories[kind], 0);
+                    copyColumns(g.matMul(dx), coefficients[kind], 0);
+                    if (kind == 0) {
+                        norms[1] = selfProducts(r.extra(), extra).toDoubleArray();
+                        norms[2] = selfProducts(r.dxPart(), dx).toDoubleArray();
+                    }
                 });
             }
-            // cosines are taken in the plain geometry: |v| there is sqrt(⟨v, plain(v)⟩) here
-            norms[0] = Scoped.compute(() -> selfProducts(g, plain)).toDoubleArray();
-            norms[1] = Scoped.compute(() -> selfProducts(r.extra(), plain)).toDoubleArray();
-            norms[2] = Scoped.compute(() -> selfProducts(r.dxPart(), plain)).toDoubleArray();
+            norms[0] = Scoped.compute(() -> selfProducts(g, targetForms.getFirst().apply(g))).toDoubleArray();
         } finally {
             g.close();
         }
@@ -123,9 +129,12 @@ final class GradientProducts {
         return out;
     }
 
-    /** Per row v, sqrt(⟨v, form(v)⟩) (float64): the norm in the form's geometry. */
-    private static NDArray selfProducts(NDArray rows, UnaryOperator<NDArray> form) {
-        return rows.mul(form.apply(rows).transpose()).sum(new int[] {1}).toType(DataType.FLOAT64, false).sqrt();
+    /**
+     * Per row v, sqrt(⟨v, form(v)⟩) (float64), given {@code formed} = form(rows) as columns: the norm
+     * in the form's geometry. Cosines are taken in the plain geometry (the first form), where |v| is this.
+     */
+    private static NDArray selfProducts(NDArray rows, NDArray formed) {
+        return rows.mul(formed.transpose()).sum(new int[] {1}).toType(DataType.FLOAT64, false).sqrt();
     }
 
     /** Categories x probes: each category's mean. */
