@@ -4,7 +4,6 @@ import java.util.Arrays;
 import java.util.Random;
 import java.util.stream.IntStream;
 import org.hipparchus.stat.correlation.PearsonsCorrelation;
-import org.hipparchus.stat.correlation.SpearmansCorrelation;
 
 /**
  * The validation's statistics.
@@ -24,10 +23,14 @@ final class Metrics {
     private Metrics() {}
 
     static double spearman(double[] a, double[] b) {
-        if (constant(a) || constant(b)) {
-            return Double.NaN;
-        }
-        return new SpearmansCorrelation().correlation(a, b); // one per call: the bootstrap scores on several threads
+        return spearman(Ranking.of(a), 0, Ranking.of(b), 0, once(a.length));
+    }
+
+    /** The counts of the whole sample: every row once. */
+    private static int[] once(int k) {
+        int[] counts = new int[k];
+        Arrays.fill(counts, 1);
+        return counts;
     }
 
     static double pearson(double[] a, double[] b) {
@@ -48,12 +51,121 @@ final class Metrics {
 
     /** Per target, the Spearman correlation over subsets of predicted (subsets x targets) and actual. */
     static double[] lds(double[][] predicted, double[][] actual, int[] subsets) {
-        int targets = actual[0].length;
-        double[] out = new double[targets];
-        for (int t = 0; t < targets; t++) {
-            out[t] = spearman(column(predicted, t, subsets), column(actual, t, subsets));
+        return lds(new Ranking(predicted), new Ranking(actual), counts(subsets, actual.length));
+    }
+
+    /** Per target, the Spearman correlation over the resample of subsets that holds subset j {@code counts[j]} times. */
+    private static double[] lds(Ranking predicted, Ranking actual, int[] counts) {
+        double[] out = new double[actual.targets()];
+        for (int t = 0; t < out.length; t++) {
+            out[t] = spearman(predicted, t, actual, t, counts);
         }
         return out;
+    }
+
+    /** How many times a resample holds each of {@code k} subsets. */
+    private static int[] counts(int[] subsets, int k) {
+        int[] counts = new int[k];
+        for (int s : subsets) {
+            counts[s]++;
+        }
+        return counts;
+    }
+
+    /**
+     * Spearman's ρ (ties ranked by their average rank, as Hipparchus's SpearmansCorrelation ranks them)
+     * between target {@code ta} of {@code a} and {@code tb} of {@code b} over a resample of their rows
+     * given by {@code counts}; NaN when either is constant over it. The resample's ranks follow from
+     * each column's sort order in one pass, so a bootstrap never sorts.
+     */
+    private static double spearman(Ranking a, int ta, Ranking b, int tb, int[] counts) {
+        double[] ra = new double[counts.length];
+        double[] rb = new double[counts.length];
+        if (a.ranks(ta, counts, ra) < 2 || b.ranks(tb, counts, rb) < 2) {
+            return Double.NaN;
+        }
+        int n = 0;
+        for (int c : counts) {
+            n += c;
+        }
+        double mid = (n + 1) / 2.0; // the mean rank of n items, whatever the ties
+        double sab = 0;
+        double saa = 0;
+        double sbb = 0;
+        for (int j = 0; j < counts.length; j++) {
+            if (counts[j] > 0) {
+                double da = ra[j] - mid;
+                double db = rb[j] - mid;
+                sab += counts[j] * da * db;
+                saa += counts[j] * da * da;
+                sbb += counts[j] * db * db;
+            }
+        }
+        return sab / Math.sqrt(saa * sbb);
+    }
+
+    /** Each column of a rows x targets matrix in order of value: what ranks any resample of its rows. */
+    private static final class Ranking {
+        /** Per target, the rows from the smallest value to the largest. */
+        private final int[][] order;
+        /** Per target, whether the row at each place of the order has the same value as the next. */
+        private final boolean[][] tiedWithNext;
+
+        Ranking(double[][] rows) {
+            int k = rows.length;
+            int targets = rows[0].length;
+            order = new int[targets][];
+            tiedWithNext = new boolean[targets][k];
+            for (int t = 0; t < targets; t++) {
+                int column = t;
+                for (double[] row : rows) {
+                    if (Double.isNaN(row[column])) {
+                        throw new IllegalArgumentException("a NaN among the values to rank");
+                    }
+                }
+                order[t] = IntStream.range(0, k).boxed().sorted(java.util.Comparator.comparingDouble(r -> rows[r][column])).mapToInt(Integer::intValue).toArray();
+                for (int i = 0; i + 1 < k; i++) {
+                    tiedWithNext[t][i] = rows[order[t][i]][t] == rows[order[t][i + 1]][t];
+                }
+            }
+        }
+
+        static Ranking of(double[] column) {
+            return new Ranking(Arrays.stream(column).mapToObj(v -> new double[] {v}).toArray(double[][]::new));
+        }
+
+        int targets() {
+            return order.length;
+        }
+
+        /**
+         * Writes into {@code out[j]} the rank, within the resample, of row j's value (ties averaged)
+         * for every row the resample holds; returns how many distinct values it holds.
+         */
+        int ranks(int t, int[] counts, double[] out) {
+            int[] o = order[t];
+            boolean[] tied = tiedWithNext[t];
+            int below = 0;
+            int distinct = 0;
+            int start = 0;
+            while (start < o.length) {
+                int end = start;
+                int held = counts[o[start]];
+                while (tied[end]) {
+                    held += counts[o[++end]];
+                }
+                if (held > 0) {
+                    double rank = below + (held + 1) / 2.0;
+                    for (int i = start; i <= end; i++) {
+                        out[o[i]] = rank;
+                    }
+                    below += held;
+                    distinct++;
+                }
+                start = end + 1;
+            }
+            return distinct;
+        }
     }
 
     /** Per target, the noise ceiling from repeated outcomes {@code [repeat][subset][target]}. */
@@ -73,14 +185,15 @@ final class Metrics {
         int repeats = outcomes.length;
         int subsets = outcomes[0].length;
         int targets = outcomes[0][0].length;
-        int[] all = IntStream.range(0, subsets).toArray();
+        Ranking[] ranked = Arrays.stream(outcomes).map(Ranking::new).toArray(Ranking[]::new);
+        int[] all = once(subsets);
         double[] out = new double[targets];
         for (int t = 0; t < targets; t++) {
             double sum = 0;
             int pairs = 0;
             for (int a = 0; a < repeats; a++) {
                 for (int b = a + 1; b < repeats; b++) {
-                    double r = spearman(column(outcomes[a], t, all), column(outcomes[b], t, all));
+                    double r = spearman(ranked[a], t, ranked[b], t, all);
                     if (!Double.isNaN(r)) {
                         sum += r;
                         pairs++;
@@ -102,7 +215,9 @@ final class Metrics {
      * retrainings are the data; targets are a fixed set).
      */
     static double[] bootstrapMeanLds(double[][] predicted, double[][] actual, int samples, long seed) {
-        return bootstrap(actual.length, samples, seed, pick -> mean(lds(predicted, actual, pick)));
+        Ranking p = new Ranking(predicted);
+        Ranking a = new Ranking(actual);
+        return bootstrap(actual.length, samples, seed, pick -> mean(lds(p, a, counts(pick, actual.length))));
     }
 
     /**
@@ -111,7 +226,13 @@ final class Metrics {
      * hard draw) cancels, and two methods can be told apart when their own intervals overlap.
      */
     static double[] bootstrapLdsDifference(double[][] predicted, double[][] reference, double[][] actual, int samples, long seed) {
-        return bootstrap(actual.length, samples, seed, pick -> mean(lds(predicted, actual, pick)) - mean(lds(reference, actual, pick)));
+        Ranking p = new Ranking(predicted);
+        Ranking r = new Ranking(reference);
+        Ranking a = new Ranking(actual);
+        return bootstrap(actual.length, samples, seed, pick -> {
+            int[] counts = counts(pick, actual.length);
+            return mean(lds(p, a, counts)) - mean(lds(r, a, counts));
+        });
     }
 
     /**
@@ -133,14 +254,6 @@ final class Metrics {
             return new double[] {Double.NaN, Double.NaN};
         }
         return new double[] {finite[(int) Math.floor(0.025 * (finite.length - 1))], finite[(int) Math.ceil(0.975 * (finite.length - 1))]};
-    }
-
-    static double[] column(double[][] rows, int t, int[] which) {
-        double[] out = new double[which.length];
-        for (int i = 0; i < which.length; i++) {
-            out[i] = rows[which[i]][t];
-        }
-        return out;
     }
 
     /** Euclidean norm. */

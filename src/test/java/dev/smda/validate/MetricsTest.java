@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.IntStream;
+import org.hipparchus.stat.correlation.SpearmansCorrelation;
 import org.junit.jupiter.api.Test;
 
 /** The validation's statistics on cases whose answers are known. */
@@ -120,6 +121,39 @@ class MetricsTest {
         double rho1 = Metrics.mean(Metrics.repeatAgreement(outcomes));
         assertEquals(0.5, rho1, 0.06, "single retrainings agree at var/(var + noise²)");
         assertEquals(perfect, ceiling, 0.05, "ceiling " + ceiling + " against the perfect predictor's LDS " + perfect);
+    }
+
+    /**
+     * The LDS of a resample (rows drawn with replacement, values tied within and across rows) is
+     * Hipparchus's Spearman correlation of the resampled columns, to rounding; a column constant over
+     * the resample scores NaN.
+     */
+    @Test
+    void theLdsOfAResampleIsSpearmansCorrelationOfItsRows() {
+        Random r = new Random(6);
+        int subsets = 24;
+        int targets = 5;
+        double[][] predicted = new double[subsets][targets];
+        double[][] actual = new double[subsets][targets];
+        for (int s = 0; s < subsets; s++) {
+            for (int t = 0; t < targets; t++) {
+                predicted[s][t] = r.nextInt(6); // few values: many ties
+                actual[s][t] = t == targets - 1 ? 2.5 : predicted[s][t] + r.nextGaussian();
+            }
+        }
+        for (int trial = 0; trial < 200; trial++) {
+            int[] pick = IntStream.range(0, subsets).map(i -> r.nextInt(subsets)).toArray();
+            double[] lds = Metrics.lds(predicted, actual, pick);
+            for (int t = 0; t < targets - 1; t++) {
+                double expected = new SpearmansCorrelation().correlation(pickColumn(predicted, t, pick), pickColumn(actual, t, pick));
+                assertEquals(expected, lds[t], 1e-12, "trial " + trial + ", target " + t);
+            }
+            assertTrue(Double.isNaN(lds[targets - 1]), "a constant column");
+        }
+    }
+
+    private static double[] pickColumn(double[][] rows, int t, int[] pick) {
+        return IntStream.of(pick).mapToDouble(s -> rows[s][t]).toArray();
     }
 
     @Test
