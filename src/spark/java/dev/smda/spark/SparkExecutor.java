@@ -39,9 +39,6 @@ final class SparkExecutor implements Executor {
     /** JVM options every executor needs, beside Spark's own module options (which Spark adds). */
     static final String EXECUTOR_JVM_OPTIONS = "-Dai.djl.offline=true -DOPT_OUT_TRACKING=true --enable-native-access=ALL-UNNAMED -Xss16m";
 
-    /** The malloc settings the smda launcher gives the driver, for the executors the cluster starts (see the launcher). */
-    static final String EXECUTOR_GLIBC_TUNABLES = "glibc.malloc.hugetlb=1";
-
     /** Tasks per task slot: enough that results flow back steadily and a lost executor loses little. */
     private static final int TASKS_PER_SLOT = 4;
 
@@ -58,7 +55,6 @@ final class SparkExecutor implements Executor {
             conf.set(e.getKey(), e.getValue());
         }
         conf.set("spark.executor.extraJavaOptions", (conf.get("spark.executor.extraJavaOptions", "") + " " + EXECUTOR_JVM_OPTIONS).trim());
-        conf.setIfMissing("spark.executorEnv.GLIBC_TUNABLES", EXECUTOR_GLIBC_TUNABLES);
         if (!master.startsWith("local") && !conf.contains("spark.jars") && !conf.contains("spark.executor.extraClassPath")) {
             // Without spark-submit --jars, executors read smda from the paths this process has it at (a shared file system).
             conf.set("spark.executor.extraClassPath", System.getProperty("java.class.path"));
