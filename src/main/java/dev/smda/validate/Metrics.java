@@ -23,7 +23,7 @@ final class Metrics {
     private Metrics() {}
 
     static double spearman(double[] a, double[] b) {
-        return spearman(Ranking.of(a), 0, Ranking.of(b), 0, once(a.length));
+        return spearman(Ranking.of(a), Ranking.of(b), 0, once(a.length));
     }
 
     /** The counts of the whole sample: every row once. */
@@ -58,7 +58,7 @@ final class Metrics {
     private static double[] lds(Ranking predicted, Ranking actual, int[] counts) {
         double[] out = new double[actual.targets()];
         for (int t = 0; t < out.length; t++) {
-            out[t] = spearman(predicted, t, actual, t, counts);
+            out[t] = spearman(predicted, actual, t, counts);
         }
         return out;
     }
@@ -74,14 +74,14 @@ final class Metrics {
 
     /**
      * Spearman's ρ (ties ranked by their average rank, as Hipparchus's SpearmansCorrelation ranks them)
-     * between target {@code ta} of {@code a} and {@code tb} of {@code b} over a resample of their rows
+     * between target {@code t} of {@code a} and of {@code b} over a resample of their rows
      * given by {@code counts}; NaN when either is constant over it. The resample's ranks follow from
      * each column's sort order in one pass, so a bootstrap never sorts.
      */
-    private static double spearman(Ranking a, int ta, Ranking b, int tb, int[] counts) {
+    private static double spearman(Ranking a, Ranking b, int t, int[] counts) {
         double[] ra = new double[counts.length];
         double[] rb = new double[counts.length];
-        if (a.ranks(ta, counts, ra) < 2 || b.ranks(tb, counts, rb) < 2) {
+        if (a.ranks(t, counts, ra) < 2 || b.ranks(t, counts, rb) < 2) {
             return Double.NaN;
         }
         int n = 0;
@@ -193,7 +193,7 @@ final class Metrics {
             int pairs = 0;
             for (int a = 0; a < repeats; a++) {
                 for (int b = a + 1; b < repeats; b++) {
-                    double r = spearman(ranked[a], t, ranked[b], t, all);
+                    double r = spearman(ranked[a], ranked[b], t, all);
                     if (!Double.isNaN(r)) {
                         sum += r;
                         pairs++;
