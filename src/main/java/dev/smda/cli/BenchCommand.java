@@ -23,8 +23,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure the engine: float32 matmul, SAE encoding (d_in 3072, 12,288 features), and a forward pass and an SFT step of a",
-            "12.6M-parameter Llama, in tokens/s and GFLOP/s. Subcommands time the demo, a validation, and SMDA at scale."},
+        description = {"Measure the engine: float32 matmul, SAE encoding (d_in 3072, 12,288 features), and a forward pass and an SFT step of a "
+            + "Llama of 12.6 million parameters, in tokens/s and GFLOP/s.", "Subcommands time the demo, a validation, and SMDA at scale."},
         subcommands = {BenchCommand.DemoBench.class, BenchCommand.ValidateBench.class, BenchCommand.ScaleBench.class, BenchCommand.FidelityBench.class,
             BenchCommand.LargeModelBench.class, BenchCommand.ClusterBench.class, BenchCommand.WorkersBench.class})
 final class BenchCommand implements Callable<Integer> {
@@ -108,8 +108,8 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     @Command(name = "scale", mixinStandardHelpOptions = true,
-            description = {"SMDA with the gradient estimator on any number of generated pairs of the embedded world (the demo's settings):",
-                "time per phase, cost per pair against one SFT step on a pair, peak resident memory."})
+            description = {"SMDA with the gradient estimator on any number of generated pairs of the embedded world (the demo's settings): "
+                + "time per phase, cost per pair against one SFT step on a pair, peak resident memory."})
     static final class ScaleBench implements Callable<Integer> {
         @Option(names = "--pairs", defaultValue = "100000", description = "Generated pairs (default: ${DEFAULT-VALUE}).")
         int pairs;
@@ -141,9 +141,9 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     @Command(name = "fidelity", mixinStandardHelpOptions = true,
-            description = {"The gradient estimator against the exact one at the demo's settings, one step at the base: Spearman rho over every (pair,",
-                "feature) dX and dY part (dY also against re-encoded features), the paper's score, the category effects, the top-20 interference",
-                "pairs in common, the share of the exact dX that is features switching, and the time per pair of each."})
+            description = {"The gradient estimator against the exact one at the demo's settings, one step at the base: Spearman rho over every (pair, "
+                + "feature) dX and dY part (dY also against re-encoded features), the paper's score, the category effects, the top-20 interference "
+                + "pairs in common, the share of the exact dX that is features switching, and the time per pair of each."})
     static final class FidelityBench implements Callable<Integer> {
         @Option(names = "--world", description = "A world directory (default: the embedded world).")
         Path world;
@@ -206,8 +206,8 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     @Command(name = "llama3b", mixinStandardHelpOptions = true,
-            description = {"SMDA on a Llama-3.2-3B-shaped model (random weights, a BF16 checkpoint written to a temporary folder, about 6.4 GB; computed",
-                "in float32) with a random TopK SAE of its width: one pair of the embedded world through each estimator, at the demo's settings.",
+            description = {"SMDA on a Llama-3.2-3B-shaped model (random weights, a BF16 checkpoint written to a temporary folder, about 6.4 GB; computed "
+                + "in float32) with a random TopK SAE of its width: one pair of the embedded world through each estimator, at the demo's settings.",
                 "Time per phase, peak resident memory, and the same work on one H100 estimated from its floating-point operations."})
     static final class LargeModelBench implements Callable<Integer> {
         @Option(names = "--probes", defaultValue = "4", description = "Probes of the embedded world (default: ${DEFAULT-VALUE}).")
@@ -266,9 +266,9 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     @Command(name = "cluster", mixinStandardHelpOptions = true,
-            description = {"The demo in-process, on Spark local[2], and on a standalone Spark cluster of two single-core workers started on 127.0.0.1:",
-                "seconds in all and estimating the pairs, speed-up against in-process, each worker's one-time opening cost, and whether the",
-                "per-pair results are byte-identical to the in-process run's."})
+            description = {"The demo in-process, on Spark local[2], and on a standalone Spark cluster of two single-core workers started on 127.0.0.1: "
+                + "seconds in all and estimating the pairs, speed-up against in-process, each worker's one-time opening cost, and whether the "
+                + "per-pair results are byte-identical to the in-process run's."})
     static final class ClusterBench implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
@@ -290,8 +290,8 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     @Command(name = "workers", mixinStandardHelpOptions = true,
-            description = {"The demo in this process on one worker (every engine thread on one pair at a time) and on one worker per engine thread",
-                "(as `smda demo` runs it): seconds in all and estimating the pairs, the speed-up, and whether the per-pair results are byte-identical."})
+            description = {"The demo in this process on one worker (every engine thread on one pair at a time) and on one worker per engine thread "
+                + "(as `smda demo` runs it): seconds in all and estimating the pairs, the speed-up, and whether the per-pair results are byte-identical."})
     static final class WorkersBench implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {

@@ -22,9 +22,9 @@ final class DataCommand implements Runnable {
 
     @Command(name = "import", mixinStandardHelpOptions = true, description = {
         "Convert safety datasets into probes.jsonl and pairs.jsonl (with sources.json: each file's checksum, licence and counts).",
-        "Reads: refusal_direction splits/*.json and processed/*.json (prompt sets: probes), raw/jailbreakbench.csv (probes),",
-        "completions/<model>/<set>_<intervention>_completions.json with their evaluations (pairs), XSTest's xstest_prompts.csv",
-        "(probes) and model_completions/xstest_v2_completions_<model>.csv (pairs). A folder imports every such file in it."})
+        "Reads: refusal_direction splits/*.json and processed/*.json (prompt sets: probes), raw/jailbreakbench.csv (probes), "
+        + "completions/<model>/<set>_<intervention>_completions.json with their evaluations (pairs), XSTest's xstest_prompts.csv "
+        + "(probes) and model_completions/xstest_v2_completions_<model>.csv (pairs). A folder imports every such file in it."})
     static final class Import implements Callable<Integer> {
 
         @Parameters(arity = "1..*", paramLabel = "PATH", description = "Dataset files or folders.")

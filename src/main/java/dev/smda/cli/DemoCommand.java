@@ -19,8 +19,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"SMDA on the embedded world (its chat model, SAE, 308 probes and 200 SFT pairs), then the report,",
-            "and the result compared with the world's planted truth."})
+        description = {"SMDA on the embedded world (its chat model, SAE, 308 probes and 200 SFT pairs), then the report, "
+            + "and the result compared with the world's planted truth."})
 final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--out", defaultValue = "runs/demo", paramLabel = "DIR", description = "Run directory (default: ${DEFAULT-VALUE}); an earlier demo there is reused when its inputs match, else replaced.")

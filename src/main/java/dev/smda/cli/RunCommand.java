@@ -22,8 +22,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Symbolic Mechanistic Data Attribution: fit the refusal policy on SAE features of the probes, apply each SFT pair's update,",
-            "and decompose the policy change into its dX and dY pathways; then category gaps, harmful vs harmless pairs and interference.",
+        description = {"Symbolic Mechanistic Data Attribution: fit the refusal policy on SAE features of the probes, apply each SFT pair's update, "
+            + "and decompose the policy change into its dX and dY pathways; then category gaps, harmful vs harmless pairs and interference.",
             "Options left out take the preset's values (smda's defaults, or the paper's with --preset paper)."})
 final class RunCommand implements Callable<Integer> {
 

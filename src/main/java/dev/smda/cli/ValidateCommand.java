@@ -14,9 +14,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "validate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Is the attribution right? Retrains the run's model on random subsets of its pairs and compares what each method predicted",
-            "with what fine-tuning did (linear datamodeling score beside the noise ceiling), plus removal curves, leave-one-out retraining",
-            "and, where the pairs have a planted truth, interference found against it."})
+        description = {"Is the attribution right? Retrains the run's model on random subsets of its pairs and compares what each method predicted "
+            + "with what fine-tuning did (linear datamodeling score beside the noise ceiling), plus removal curves, leave-one-out retraining "
+            + "and, where the pairs have a planted truth, interference found against it."})
 final class ValidateCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "RUN_DIR", description = "A finished run directory (smda run or smda demo).")

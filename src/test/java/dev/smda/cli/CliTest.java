@@ -18,9 +18,12 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** The command line as a user runs it, on a small chat-model folder. */
 class CliTest {
@@ -113,12 +116,38 @@ class CliTest {
     }
 
     @Test
-    void everyCommandHasHelp() {
-        for (String command : new String[] {"inspect", "generate", "score", "bench"}) {
-            Result r = run(command, "--help");
-            assertEquals(0, r.exit());
-            assertTrue(r.out().startsWith("Usage: smda " + command), r.out());
+    void everyCommandHasHelpInWholeSentences() {
+        List<List<String>> paths = new ArrayList<>();
+        commandPaths(new CommandLine(new Main()), List.of(), paths);
+        assertTrue(paths.size() > 20, paths.toString());
+        for (List<String> path : paths) {
+            List<String> args = new ArrayList<>(path);
+            args.add("--help");
+            Result r = run(args.toArray(String[]::new));
+            assertEquals(0, r.exit(), path.toString());
+            assertTrue(r.out().startsWith("Usage: smda " + String.join(" ", path) + " "), r.out());
         }
+    }
+
+    /**
+     * Every command and its subcommands, by the words that name it; each paragraph of a command's
+     * description must end a sentence (picocli lists a command by its first paragraph, and prints
+     * each paragraph as its own block, so one cut mid-sentence reads as a broken line).
+     */
+    private static void commandPaths(CommandLine command, List<String> path, List<List<String>> out) {
+        if (!path.isEmpty()) {
+            out.add(path);
+        }
+        for (String paragraph : command.getCommandSpec().usageMessage().description()) {
+            assertTrue(paragraph.strip().matches("(?s).*[.?)]"), "smda " + String.join(" ", path) + ": a paragraph ends mid-sentence: " + paragraph);
+        }
+        command.getSubcommands().forEach((name, sub) -> {
+            if (!name.equals("help")) {
+                List<String> longer = new ArrayList<>(path);
+                longer.add(name);
+                commandPaths(sub, longer, out);
+            }
+        });
     }
 
     @Test
