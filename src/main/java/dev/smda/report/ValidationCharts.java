@@ -145,6 +145,10 @@ final class ValidationCharts {
                 h.append(String.format(Locale.ROOT, "<br><span class=\"muted\" title=\"%s\">additive bound %.0f%% [%.0f, %.0f]</span>",
                         Html.escape(ValidationResult.AdditiveBound.MEANING), 100 * additive.share(), 100 * additive.low(), 100 * additive.high()));
             }
+            if (e.getValue().oneRetraining() != null) {
+                h.append(String.format(Locale.ROOT, "<br><span class=\"muted\" title=\"%s\">one more retraining %.3f</span>",
+                        Html.escape(ValidationResult.ONE_RETRAINING), e.getValue().oneRetraining()));
+            }
             h.append("</th>");
         }
         h.append("</tr></thead><tbody>");
@@ -158,6 +162,12 @@ final class ValidationCharts {
                     ValidationResult.Difference d = f.fromSmda();
                     h.append(String.format(Locale.ROOT, "<br><span class=\"muted\" title=\"this LDS minus smda's, paired 95%% bootstrap interval over the same subsets\">"
                             + "vs smda %+.3f [%+.3f, %+.3f]</span>", d.difference(), d.low(), d.high()));
+                }
+                if (f != null && f.fromRetraining() != null) {
+                    ValidationResult.Difference d = f.fromRetraining();
+                    h.append(String.format(Locale.ROOT, "<br><span class=\"muted\" title=\"against the mean of the other retrainings, this method's LDS minus "
+                            + "one more retraining's (each held out in turn), paired 95%% bootstrap interval over the same subsets\">vs one more retraining "
+                            + "%+.3f [%+.3f, %+.3f]</span>", d.difference(), d.low(), d.high()));
                 }
                 h.append("</td>");
             }

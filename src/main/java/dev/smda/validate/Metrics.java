@@ -27,7 +27,7 @@ final class Metrics {
     }
 
     /** The counts of the whole sample: every row once. */
-    private static int[] once(int k) {
+    static int[] once(int k) {
         int[] counts = new int[k];
         Arrays.fill(counts, 1);
         return counts;
@@ -55,7 +55,7 @@ final class Metrics {
     }
 
     /** Per target, the Spearman correlation over the resample of subsets that holds subset j {@code counts[j]} times. */
-    private static double[] lds(Ranking predicted, Ranking actual, int[] counts) {
+    static double[] lds(Ranking predicted, Ranking actual, int[] counts) {
         double[] out = new double[actual.targets()];
         for (int t = 0; t < out.length; t++) {
             out[t] = spearman(predicted, actual, t, counts);
@@ -64,7 +64,7 @@ final class Metrics {
     }
 
     /** How many times a resample holds each of {@code k} subsets. */
-    private static int[] counts(int[] subsets, int k) {
+    static int[] counts(int[] subsets, int k) {
         int[] counts = new int[k];
         for (int s : subsets) {
             counts[s]++;
@@ -105,7 +105,7 @@ final class Metrics {
     }
 
     /** Each column of a rows x targets matrix in order of value: what ranks any resample of its rows. */
-    private static final class Ranking {
+    static final class Ranking {
         /** Per target, the rows from the smallest value to the largest. */
         private final int[][] order;
         /** Per target, whether the row at each place of the order has the same value as the next. */
@@ -205,6 +205,19 @@ final class Metrics {
         return out;
     }
 
+    /** The mean over the repeats of each subset's and target's change ({@code [repeat][subset][target]}). */
+    static double[][] meanOverRepeats(double[][][] changes) {
+        double[][] out = new double[changes[0].length][changes[0][0].length];
+        for (double[][] repeat : changes) {
+            for (int s = 0; s < out.length; s++) {
+                for (int t = 0; t < out[s].length; t++) {
+                    out[s][t] += repeat[s][t] / changes.length;
+                }
+            }
+        }
+        return out;
+    }
+
     /** The mean of the finite values. */
     static double mean(double[] v) {
         return Arrays.stream(v).filter(Double::isFinite).average().orElse(Double.NaN);
@@ -237,10 +250,19 @@ final class Metrics {
 
     /**
      * 95% percentile interval of a statistic over {@code samples} resamples (with replacement) of
-     * {@code k} subsets. The resamples are drawn in order from {@code seed}, then scored in parallel:
-     * the same interval on any number of threads.
+     * {@code k} subsets ({@link #resampled}).
      */
     static double[] bootstrap(int k, int samples, long seed, java.util.function.ToDoubleFunction<int[]> statistic) {
+        return interval(resampled(k, samples, seed, statistic));
+    }
+
+    /**
+     * A statistic on each of {@code samples} resamples (with replacement) of {@code k} subsets. The
+     * resamples are drawn in order from {@code seed}, then scored in parallel: the same values on any
+     * number of threads, and the same resamples for every statistic given the same seed (so two
+     * statistics' values pair up, resample by resample).
+     */
+    static double[] resampled(int k, int samples, long seed, java.util.function.ToDoubleFunction<int[]> statistic) {
         Random random = new Random(seed);
         int[][] picks = new int[samples][k];
         for (int[] pick : picks) {
@@ -248,7 +270,11 @@ final class Metrics {
                 pick[i] = random.nextInt(k);
             }
         }
-        double[] values = IntStream.range(0, samples).parallel().mapToDouble(s -> statistic.applyAsDouble(picks[s])).toArray();
+        return IntStream.range(0, samples).parallel().mapToDouble(s -> statistic.applyAsDouble(picks[s])).toArray();
+    }
+
+    /** The 2.5th and 97.5th percentiles of the finite values; NaN when none is finite. */
+    static double[] interval(double[] values) {
         double[] finite = Arrays.stream(values).filter(Double::isFinite).sorted().toArray();
         if (finite.length == 0) {
             return new double[] {Double.NaN, Double.NaN};

@@ -143,13 +143,15 @@ public final class Validation {
             Map<String, double[][]> actual = new LinkedHashMap<>();
             for (String family : targets.families()) {
                 retrained.put(family, changes(targets, family, outcomes, baseOutcome));
-                actual.put(family, meanOverRepeats(retrained.get(family)));
+                actual.put(family, Metrics.meanOverRepeats(retrained.get(family)));
             }
-            Map<String, ValidationResult.Ceiling> ceilings = ceilings(retrained, actual, membership(subsets), perTarget);
+            Map<String, OneRetraining> oneMore = oneRetraining(retrained);
+            Map<String, ValidationResult.Ceiling> ceilings = ceilings(retrained, actual, membership(subsets), oneMore, perTarget);
             Map<String, Reference> smda = references(scores.get(SmdaMethod.NAME), actual, subsets, scale);
             for (var e : scores.entrySet()) {
                 AttributionMethod method = method(e.getKey(), run, pairs);
-                methods.add(evaluate(method, e.getValue(), e.getKey().equals(SmdaMethod.NAME) ? Map.of() : smda, actual, subsets, scale, ceilings, perTarget));
+                methods.add(evaluate(method, e.getValue(), e.getKey().equals(SmdaMethod.NAME) ? Map.of() : smda, oneMore, actual, subsets, scale, ceilings,
+                        perTarget));
             }
             done.accept("metrics");
             String removalCategory = removalCategory(analysis, probes, base, categories);
@@ -355,25 +357,14 @@ public final class Validation {
         return out;
     }
 
-    private static double[][] meanOverRepeats(double[][][] changes) {
-        double[][] out = new double[changes[0].length][changes[0][0].length];
-        for (double[][] repeat : changes) {
-            for (int s = 0; s < out.length; s++) {
-                for (int t = 0; t < out[s].length; t++) {
-                    out[s][t] += repeat[s][t] / changes.length;
-                }
-            }
-        }
-        return out;
-    }
-
     /**
      * @param retrained per family, the retrainings' changes {@code [repeat][subset][target]}
      * @param actual per family, their mean over the repeats
      * @param membership which pairs each subset holds ({@code [subset][pair]}, 0 or 1)
+     * @param oneMore per family, one more retraining as a yardstick (none with one repeat)
      */
     private Map<String, ValidationResult.Ceiling> ceilings(Map<String, double[][][]> retrained, Map<String, double[][]> actual, double[][] membership,
-            Map<String, double[]> perTarget) {
+            Map<String, OneRetraining> oneMore, Map<String, double[]> perTarget) {
         Map<String, ValidationResult.Ceiling> out = new LinkedHashMap<>();
         for (var e : retrained.entrySet()) {
             double[][][] changes = e.getValue();
@@ -383,7 +374,16 @@ public final class Validation {
             perTarget.put("ceiling." + e.getKey(), ceiling);
             double size = Metrics.median(java.util.Arrays.stream(actual.get(e.getKey())).mapToDouble(Metrics::norm).toArray());
             out.put(e.getKey(), new ValidationResult.Ceiling(repeated ? Metrics.mean(ceiling) : Double.NaN, repeated ? Metrics.mean(agreement) : Double.NaN, size,
-                    repeated ? additiveBound(new AdditiveShare(membership, changes)) : null));
+                    repeated ? additiveBound(new AdditiveShare(membership, changes)) : null, oneMore.containsKey(e.getKey()) ? oneMore.get(e.getKey()).lds() : null));
+        }
+        return out;
+    }
+
+    /** Per family, one more retraining as the yardstick of every method; none when each subset was retrained once. */
+    private Map<String, OneRetraining> oneRetraining(Map<String, double[][][]> retrained) {
+        Map<String, OneRetraining> out = new LinkedHashMap<>();
+        if (config.repeats() > 1) {
+            retrained.forEach((family, changes) -> out.put(family, new OneRetraining(changes, config.bootstrap(), config.seed())));
         }
         return out;
     }
@@ -425,8 +425,9 @@ public final class Validation {
     }
 
     /** @param actual per family, the retrained change of each target averaged over the repeats, subset by subset */
-    private ValidationResult.MethodResult evaluate(AttributionMethod method, Scores scores, Map<String, Reference> smda, Map<String, double[][]> actual,
-            List<List<SftPair>> subsets, double scale, Map<String, ValidationResult.Ceiling> ceilings, Map<String, double[]> perTarget) {
+    private ValidationResult.MethodResult evaluate(AttributionMethod method, Scores scores, Map<String, Reference> smda, Map<String, OneRetraining> oneMore,
+            Map<String, double[][]> actual, List<List<SftPair>> subsets, double scale, Map<String, ValidationResult.Ceiling> ceilings,
+            Map<String, double[]> perTarget) {
         Map<String, ValidationResult.FamilyScore> families = new LinkedHashMap<>();
         for (var e : actual.entrySet()) {
             String family = e.getKey();
@@ -453,7 +454,9 @@ public final class Validation {
                 double[] paired = Metrics.bootstrapLdsDifference(predicted, reference.predicted(), e.getValue(), config.bootstrap(), config.seed());
                 fromSmda = new ValidationResult.Difference(mean - reference.meanLds(), paired[0], paired[1]);
             }
-            families.put(family, new ValidationResult.FamilyScore(mean, interval[0], interval[1], mean / ceiling, sizeRatio, fromSmda));
+            OneRetraining retraining = oneMore.get(family);
+            families.put(family, new ValidationResult.FamilyScore(mean, interval[0], interval[1], mean / ceiling, sizeRatio, fromSmda,
+                    retraining == null ? null : retraining.difference(predicted)));
         }
         return new ValidationResult.MethodResult(method.name(), method.description(), families);
     }

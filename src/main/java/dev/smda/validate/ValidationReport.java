@@ -28,6 +28,12 @@ public final class ValidationReport {
                         100 * b.high())));
             }
         }
+        if (r.noiseCeiling().values().stream().anyMatch(c -> c.oneRetraining() != null)) {
+            sb.append(String.format(Locale.ROOT, "%n%-20s", "one more retraining"));
+            for (ValidationResult.Ceiling c : r.noiseCeiling().values()) {
+                sb.append(String.format(Locale.ROOT, " %24s", c.oneRetraining() == null ? "-" : String.format(Locale.ROOT, "%.3f", c.oneRetraining())));
+            }
+        }
         sb.append('\n');
         for (ValidationResult.MethodResult m : r.methods()) {
             sb.append(String.format(Locale.ROOT, "%-20s", m.name()));
@@ -41,21 +47,12 @@ public final class ValidationReport {
         if (r.noiseCeiling().values().stream().anyMatch(c -> c.additive() != null)) {
             sb.append(String.format(Locale.ROOT, "additive bound: %s (a narrow one needs many subsets: --subsets 200)%n", ValidationResult.AdditiveBound.MEANING));
         }
-        if (r.methods().stream().anyMatch(m -> m.families().values().stream().anyMatch(f -> f.fromSmda() != null))) {
-            sb.append(String.format(Locale.ROOT, "%s%n", "LDS minus smda's, paired 95% bootstrap interval over subsets (above 0: ahead of smda)"));
-            for (ValidationResult.MethodResult m : r.methods()) {
-                if (m.families().values().stream().allMatch(f -> f.fromSmda() == null)) {
-                    continue;
-                }
-                sb.append(String.format(Locale.ROOT, "%-20s", m.name()));
-                for (String family : r.noiseCeiling().keySet()) {
-                    ValidationResult.FamilyScore f = m.families().get(family);
-                    ValidationResult.Difference d = f == null ? null : f.fromSmda();
-                    sb.append(String.format(Locale.ROOT, " %24s", d == null ? "-" : String.format(Locale.ROOT, "%+.3f [%+.3f, %+.3f]", d.difference(), d.low(), d.high())));
-                }
-                sb.append('\n');
-            }
+        if (r.noiseCeiling().values().stream().anyMatch(c -> c.oneRetraining() != null)) {
+            sb.append(String.format(Locale.ROOT, "one more retraining: %s%n", ValidationResult.ONE_RETRAINING));
         }
+        differences(sb, r, "LDS minus smda's, paired 95% bootstrap interval over subsets (above 0: ahead of smda)", ValidationResult.FamilyScore::fromSmda);
+        differences(sb, r, "LDS against the mean of the other retrainings minus one more retraining's, paired 95% interval (above 0: ahead of fine-tuning once more)",
+                ValidationResult.FamilyScore::fromRetraining);
         if (r.removal() != null) {
             sb.append(String.format(Locale.ROOT, "Removal curves, %s (mean y after all pairs %.3f): change after removing %s pairs%n", r.removal().category(),
                     r.removal().afterAll(), r.removal().curves().getFirst().removed()));
@@ -86,6 +83,27 @@ public final class ValidationReport {
             }
         }
         return sb.toString();
+    }
+
+    /** A block of each method's differences of one kind, per family; nothing when no method has one. */
+    private static void differences(StringBuilder sb, ValidationResult r, String heading,
+            java.util.function.Function<ValidationResult.FamilyScore, ValidationResult.Difference> kind) {
+        if (r.methods().stream().noneMatch(m -> m.families().values().stream().anyMatch(f -> kind.apply(f) != null))) {
+            return;
+        }
+        sb.append(heading).append('\n');
+        for (ValidationResult.MethodResult m : r.methods()) {
+            if (m.families().values().stream().allMatch(f -> kind.apply(f) == null)) {
+                continue;
+            }
+            sb.append(String.format(Locale.ROOT, "%-20s", m.name()));
+            for (String family : r.noiseCeiling().keySet()) {
+                ValidationResult.FamilyScore f = m.families().get(family);
+                ValidationResult.Difference d = f == null ? null : kind.apply(f);
+                sb.append(String.format(Locale.ROOT, " %24s", d == null ? "-" : String.format(Locale.ROOT, "%+.3f [%+.3f, %+.3f]", d.difference(), d.low(), d.high())));
+            }
+            sb.append('\n');
+        }
     }
 
     /** smda's mean per-coefficient LDS by how often the features fire: a rarely firing feature's coefficient is predicted less well. */

@@ -16,10 +16,15 @@ public record ValidationResult(String run, ValidationConfig settings, int subset
 
     /**
      * A family's noise ceiling (mean over targets), the single-retraining agreement ρ₁ it comes
-     * from, the median size (Euclidean norm over targets) of a subset's actual change, and the
-     * highest share of the ceiling an additive attribution can reach (null when not measured).
+     * from, the median size (Euclidean norm over targets) of a subset's actual change, the highest
+     * share of the ceiling an additive attribution can reach (null when not measured), and one more
+     * retraining's mean LDS against the mean of the others ({@link #ONE_RETRAINING}; null with one repeat).
      */
-    public record Ceiling(double ceiling, double repeatAgreement, double medianActualSize, AdditiveBound additive) {}
+    public record Ceiling(double ceiling, double repeatAgreement, double medianActualSize, AdditiveBound additive, Double oneRetraining) {}
+
+    /** What one more retraining measures, as reports explain it. */
+    public static final String ONE_RETRAINING = "each retraining held out in turn and scored, as a method is, against the mean of the others: "
+            + "how well fine-tuning once more foretells the averaged outcome";
 
     /** The share of the noise ceiling the best sum of per-pair scores reaches ({@link AdditiveShare}), with a 95% bootstrap interval over subsets. */
     public record AdditiveBound(double share, double low, double high) {
@@ -30,10 +35,12 @@ public record ValidationResult(String run, ValidationConfig settings, int subset
 
     /**
      * A method's LDS on a family: mean over targets, 95% bootstrap interval, share of the ceiling,
-     * median predicted/actual size, and its difference from smda's LDS (null for smda itself, or
-     * when smda was not validated).
+     * median predicted/actual size, its difference from smda's LDS (null for smda itself, or
+     * when smda was not validated), and its LDS against the mean of the other retrainings minus one
+     * more retraining's (each repeat held out in turn; above 0: the method foretells the averaged
+     * fine-tuning better than fine-tuning once more does; null with one repeat).
      */
-    public record FamilyScore(double lds, double low, double high, double ofCeiling, Double sizeRatio, Difference fromSmda) {}
+    public record FamilyScore(double lds, double low, double high, double ofCeiling, Double sizeRatio, Difference fromSmda, Difference fromRetraining) {}
 
     /** One LDS minus another over the same subsets, with a 95% paired bootstrap interval (the same resamples for both). */
     public record Difference(double difference, double low, double high) {}

@@ -13,25 +13,33 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The report's LDS table heads each family with its noise ceiling and, where measured, the additive
- * bound; its per-coefficient table shows each largest coefficient's own LDS.
+ * bound and one more retraining's LDS, beside which each method's stands; its per-coefficient table
+ * shows each largest coefficient's own LDS.
  */
 class ValidationTableTest {
 
     @Test
-    void theAdditiveBoundStandsUnderTheCeilingWhereItWasMeasured() {
+    void theAdditiveBoundAndOneMoreRetrainingStandUnderTheCeilingWhereMeasured() {
         Map<String, ValidationResult.Ceiling> ceilings = new LinkedHashMap<>();
-        ceilings.put("probes", new ValidationResult.Ceiling(0.832, 0.554, 1.0, new ValidationResult.AdditiveBound(0.911, 0.744, 1.049)));
-        ceilings.put("categories", new ValidationResult.Ceiling(0.827, 0.533, 1.0, null));
-        ValidationResult.FamilyScore score = new ValidationResult.FamilyScore(0.5, 0.4, 0.6, 0.6, null, null);
+        ceilings.put("probes", new ValidationResult.Ceiling(0.832, 0.554, 1.0, new ValidationResult.AdditiveBound(0.911, 0.744, 1.049), 0.665));
+        ceilings.put("categories", new ValidationResult.Ceiling(0.827, 0.533, 1.0, null, null));
+        ValidationResult.FamilyScore probes = new ValidationResult.FamilyScore(0.5, 0.4, 0.6, 0.6, null, null, new ValidationResult.Difference(0.064, 0.01, 0.12));
+        ValidationResult.FamilyScore categories = new ValidationResult.FamilyScore(0.5, 0.4, 0.6, 0.6, null, null, null);
         ValidationResult v = new ValidationResult("run", ValidationConfig.of(32, 0.5, 2, 1, 1, 7, List.of("random"), null, List.of(), 2, 0, "1e-8", 100), 32, 2,
-                100, 1.0, ceilings, List.of(new ValidationResult.MethodResult("random", "random scores", Map.of("probes", score, "categories", score))), null,
+                100, 1.0, ceilings, List.of(new ValidationResult.MethodResult("random", "random scores", Map.of("probes", probes, "categories", categories))), null,
                 null, null, List.of(), 1.0, Map.of(), "now");
         StringBuilder h = new StringBuilder();
         ValidationCharts.table(h, v);
         String html = h.toString();
         assertTrue(html.contains("ceiling 0.832</span><br><span class=\"muted\" title=\"the share of the ceiling the best sum of per-pair scores reaches,"
-                + " 95% interval over subsets\">additive bound 91% [74, 105]</span></th>"), html);
-        assertTrue(html.contains("ceiling 0.827</span></th>"), "no bound where none was measured: " + html);
+                + " 95% interval over subsets\">additive bound 91% [74, 105]</span><br>"), html);
+        assertTrue(html.contains("additive bound 91% [74, 105]</span><br><span class=\"muted\" title=\"" + ValidationResult.ONE_RETRAINING
+                + "\">one more retraining 0.665</span></th>"), html);
+        assertTrue(html.contains("ceiling 0.827</span></th>"), "no bound, no retraining where none was measured: " + html);
+        assertTrue(html.contains("(60%)<br><span class=\"muted\" title=\"against the mean of the other retrainings, this method's LDS minus one more "
+                + "retraining's (each held out in turn), paired 95% bootstrap interval over the same subsets\">vs one more retraining +0.064 [+0.010, +0.120]</span></td>"),
+                html);
+        assertTrue(html.indexOf("vs one more retraining") == html.lastIndexOf("vs one more retraining"), "only where it was measured: " + html);
     }
 
     @Test

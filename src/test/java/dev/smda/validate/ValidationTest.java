@@ -62,11 +62,11 @@ class ValidationTest {
         Scores smda = Scores.read(out.resolve("scores/smda.safetensors"));
         Random random = new Random(CONFIG.seed());
         int size = (int) Math.round(0.5 * pairs.size());
-        double sum = 0;
         int targets = baseY.length;
         int subsets = CONFIG.subsets();
         double[][] predicted = new double[subsets][targets];
         double[][] actual = new double[subsets][targets];
+        double[][][] orders = new double[2][subsets][targets];
         for (int s = 0; s < subsets; s++) {
             List<Integer> index = new ArrayList<>(java.util.stream.IntStream.range(0, pairs.size()).boxed().toList());
             java.util.Collections.shuffle(index, random);
@@ -79,21 +79,22 @@ class ValidationTest {
                 try (SafeTensorsFile st = SafeTensorsFile.open(out.resolve(String.format("retrain/s%03d-r%d.safetensors", s, r)))) {
                     double[] y = st.doubles("y");
                     for (int t = 0; t < targets; t++) {
-                        actual[s][t] += (y[t] - baseY[t]) / 2;
+                        orders[r][s][t] = y[t] - baseY[t];
+                        actual[s][t] += orders[r][s][t] / 2;
                     }
                 }
             }
         }
-        int counted = 0;
-        for (int t = 0; t < targets; t++) {
-            double rho = new org.hipparchus.stat.correlation.SpearmansCorrelation().correlation(column(predicted, t), column(actual, t));
-            if (Double.isFinite(rho)) {
-                sum += rho;
-                counted++;
-            }
-        }
-        double lds = first.methods().stream().filter(m -> m.name().equals(SmdaMethod.NAME)).findFirst().orElseThrow().families().get(Targets.PROBES).lds();
-        assertEquals(sum / counted, lds, 1e-12, "the probes' LDS from the files");
+        ValidationResult.FamilyScore smdaProbes = method(SmdaMethod.NAME).families().get(Targets.PROBES);
+        double lds = smdaProbes.lds();
+        assertEquals(meanSpearman(predicted, actual), lds, 1e-12, "the probes' LDS from the files");
+        // one more retraining: with two orders, each held out against the other; smda against each order in turn
+        double oneMore = meanSpearman(orders[0], orders[1]);
+        assertEquals(oneMore, first.noiseCeiling().get(Targets.PROBES).oneRetraining(), 1e-12, "one more retraining from the files");
+        double smdaAgainstOne = (meanSpearman(predicted, orders[1]) + meanSpearman(predicted, orders[0])) / 2;
+        assertEquals(smdaAgainstOne - oneMore, smdaProbes.fromRetraining().difference(), 1e-12, "smda against one more retraining from the files");
+        System.out.printf("smda minus one more retraining on the probes: %+.3f [%+.3f, %+.3f]%n", smdaProbes.fromRetraining().difference(),
+                smdaProbes.fromRetraining().low(), smdaProbes.fromRetraining().high());
         for (ValidationResult.MethodResult m : first.methods()) {
             ValidationResult.FamilyScore f = m.families().get(Targets.PROBES);
             if (m.name().equals(SmdaMethod.NAME)) {
@@ -135,6 +136,7 @@ class ValidationTest {
             ValidationResult.FamilyScore s = smda.get(e.getKey());
             assertTrue(s.low() <= e.getValue() && e.getValue() <= s.high(), e.getKey() + ": the README's " + e.getValue() + " outside " + s);
             assertTrue(random.get(e.getKey()).fromSmda().high() < 0, e.getKey() + ": random scores not behind smda: " + random.get(e.getKey()));
+            assertTrue(random.get(e.getKey()).fromRetraining().high() < 0, e.getKey() + ": random scores not behind one more retraining");
         }
         // behind on the coefficients with the paired interval below zero; re-encoded, where this sample's intervals reach to
         // -0.005 (TracIn) and -0.011 (gradient cosine), behind in the mean
@@ -152,6 +154,20 @@ class ValidationTest {
             double ratio = smda.get(family).sizeRatio();
             assertTrue(ratio > 0.5 && ratio < 2, family + ": predicted size x" + ratio + " of the actual");
         }
+    }
+
+    /** The mean over the columns where it is defined of the Spearman correlation of a and b's columns. */
+    private static double meanSpearman(double[][] a, double[][] b) {
+        double sum = 0;
+        int counted = 0;
+        for (int t = 0; t < a[0].length; t++) {
+            double rho = new org.hipparchus.stat.correlation.SpearmansCorrelation().correlation(column(a, t), column(b, t));
+            if (Double.isFinite(rho)) {
+                sum += rho;
+                counted++;
+            }
+        }
+        return sum / counted;
     }
 
     private static ValidationResult.MethodResult method(String name) {
