@@ -21,6 +21,8 @@ reports that the validation itself does not:
                        ceiling (exactly for Pearson correlations, approximately for ranks);
   --check-additive-share
                        checks that estimator on synthetic outcomes whose share is known;
+  --one-retraining     one more retraining as a yardstick, as `smda validate` prints it: each order held out in
+                       turn against the mean of the others, beside smda's sums against the same;
   --by-kind            where the probes' LDS falls short: per category, and per kind of probe (harmful
                        or not), smda's LDS beside the noise ceiling, and the LDS of the run's per-pair
                        Δy at the base model alone and averaged over its checkpoints (runs with
@@ -104,6 +106,14 @@ def column_spearman(a, b):
     return (ra * rb).sum(0) / np.sqrt((ra * ra).sum(0) * (rb * rb).sum(0))
 
 
+def target_spearman(a, b):
+    """Per column, the Spearman correlation of a and b; NaN where either does not vary."""
+    out = np.full(a.shape[1], np.nan)
+    varying = (np.ptp(a, 0) > 0) & (np.ptp(b, 0) > 0)
+    out[varying] = column_spearman(a[:, varying], b[:, varying])
+    return out
+
+
 class Validation:
     """A validation's subsets (as 0/1 rows over the run's pairs) and each family's change, mean over orders."""
 
@@ -167,11 +177,7 @@ class Validation:
         """Per target of a family, the Spearman correlation across the picked subsets (all by default) of predicted and
         actual change; NaN where either does not vary."""
         pick = np.arange(len(self.membership)) if pick is None else pick
-        predicted, actual = (self.membership @ per_pair)[pick], self.actual[family][pick]
-        varying = (np.ptp(predicted, 0) > 0) & (np.ptp(actual, 0) > 0)
-        out = np.full(actual.shape[1], np.nan)
-        out[varying] = column_spearman(predicted[:, varying], actual[:, varying])
-        return out
+        return target_spearman((self.membership @ per_pair)[pick], self.actual[family][pick])
 
     def paired_difference(self, a, b, samples=1000, seed=1):
         """Per family, LDS of a minus LDS of b, with a 95% interval from resampling the subsets for both at once."""
@@ -448,6 +454,19 @@ def coefficient_sweep(test, variants, samples):
     return per_target
 
 
+def one_retraining(test, scores):
+    """Per family, one more retraining's LDS against the mean of the other orders (each held out in turn), and smda's minus it."""
+    for family in FAMILIES:
+        orders = test.orders[family]
+        predicted = test.membership @ scores[family]
+        one, ours = [], []
+        for held in range(len(orders)):
+            rest = np.delete(orders, held, 0).mean(0)
+            one.append(np.nanmean(target_spearman(orders[held], rest)))
+            ours.append(np.nanmean(target_spearman(predicted, rest)))
+        print(f"{family}: one more retraining {np.mean(one):.3f}, smda minus it {np.mean(ours) - np.mean(one):+.3f}")
+
+
 def by_kind(run, test, scores):
     """Per category and per kind of probe: smda's LDS, the noise ceiling, and the LDS of the run's Δy at the base and over its checkpoints."""
     manifest = json.load(open(os.path.join(run, "run.json")))
@@ -561,6 +580,7 @@ def main():
     parser.add_argument("--additive-share", help="validation folder (many subsets, two orders or more) whose additive share is estimated")
     parser.add_argument("--check-additive-share", action="store_true", help="check the additive-share estimator on synthetic outcomes")
     parser.add_argument("--pathways", action="store_true", help="refit the policy from smda's sums or one order's measured dX, dy")
+    parser.add_argument("--one-retraining", action="store_true", help="one more retraining's LDS against the mean of the other orders, and smda's minus it")
     parser.add_argument("--by-kind", action="store_true", help="the probes' LDS per category and kind, and of the run's dy at the base and over checkpoints")
     parser.add_argument("--dy-sources", action="store_true", help="smda's scores rebuilt with each pair's dy from its checkpoints, the base alone, or per kind of probe")
     parser.add_argument("--lambdas", help="comma-separated ridge penalties (or loo-1se, smda's one-standard-error rule) at which the policy, its retrained change and smda's Δβ are refitted")
@@ -603,6 +623,8 @@ def main():
         selection_sweep(args.run, test, [float(v) for v in args.selections.split(",")], args.samples)
     if args.refit_points:
         refit_points(args.run, test, args.samples)
+    if args.one_retraining:
+        one_retraining(test, scores)
     if args.by_kind:
         by_kind(args.run, test, scores)
     if args.dy_sources:
