@@ -16,23 +16,13 @@ public final class ValidationReport {
         for (String family : r.noiseCeiling().keySet()) {
             sb.append(String.format(Locale.ROOT, " %24s", family));
         }
-        sb.append(String.format(Locale.ROOT, "%n%-20s", "noise ceiling"));
-        for (ValidationResult.Ceiling c : r.noiseCeiling().values()) {
-            sb.append(String.format(Locale.ROOT, " %24s", String.format(Locale.ROOT, "%.3f (rho1 %.3f)", c.ceiling(), c.repeatAgreement())));
-        }
+        ceilingRow(sb, r, "noise ceiling", c -> String.format(Locale.ROOT, "%.3f (rho1 %.3f)", c.ceiling(), c.repeatAgreement()));
         if (r.noiseCeiling().values().stream().anyMatch(c -> c.additive() != null)) {
-            sb.append(String.format(Locale.ROOT, "%n%-20s", "additive bound"));
-            for (ValidationResult.Ceiling c : r.noiseCeiling().values()) {
-                ValidationResult.AdditiveBound b = c.additive();
-                sb.append(String.format(Locale.ROOT, " %24s", b == null ? "-" : String.format(Locale.ROOT, "%.0f%% [%.0f, %.0f]", 100 * b.share(), 100 * b.low(),
-                        100 * b.high())));
-            }
+            ceilingRow(sb, r, "additive bound", c -> c.additive() == null ? "-"
+                    : String.format(Locale.ROOT, "%.0f%% [%.0f, %.0f]", 100 * c.additive().share(), 100 * c.additive().low(), 100 * c.additive().high()));
         }
         if (r.noiseCeiling().values().stream().anyMatch(c -> c.oneRetraining() != null)) {
-            sb.append(String.format(Locale.ROOT, "%n%-20s", "one more retraining"));
-            for (ValidationResult.Ceiling c : r.noiseCeiling().values()) {
-                sb.append(String.format(Locale.ROOT, " %24s", c.oneRetraining() == null ? "-" : String.format(Locale.ROOT, "%.3f", c.oneRetraining())));
-            }
+            ceilingRow(sb, r, "one more retraining", c -> c.oneRetraining() == null ? "-" : String.format(Locale.ROOT, "%.3f", c.oneRetraining()));
         }
         sb.append('\n');
         for (ValidationResult.MethodResult m : r.methods()) {
@@ -83,6 +73,14 @@ public final class ValidationReport {
             }
         }
         return sb.toString();
+    }
+
+    /** A row under the families' heads: a label, then each family's ceiling as {@code cell} writes it. */
+    private static void ceilingRow(StringBuilder sb, ValidationResult r, String label, java.util.function.Function<ValidationResult.Ceiling, String> cell) {
+        sb.append(String.format(Locale.ROOT, "%n%-20s", label));
+        for (ValidationResult.Ceiling c : r.noiseCeiling().values()) {
+            sb.append(String.format(Locale.ROOT, " %24s", cell.apply(c)));
+        }
     }
 
     /** A block of each method's differences of one kind, per family; nothing when no method has one. */
