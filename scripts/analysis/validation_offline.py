@@ -37,6 +37,12 @@ reports that the validation itself does not:
                        checkpoints' on harmless ones), Δβ refitted per pair: LDS, share of the noise
                        ceiling, predicted size, and the difference from the run's own scores with a
                        paired bootstrap interval;
+  --pathway-weights W1,W2,...
+                       whether the two pathways are weighed right against each other: each pair's Δβ refitted
+                       with its ΔX scaled by each W (1 is the run's own; 0 leaves the ΔY pathway alone), scored
+                       as --lambdas scores a λ; and what the ΔY pathway reads, the probes' Δy with each subset's
+                       mean over the probes removed (a common shift does not move a policy with an intercept),
+                       beside its noise ceiling and one more retraining;
   --lambdas L1,L2,...  the policy refitted at other ridge penalties (a number, or loo-1se for the λ smda's
                        --lambda-criterion loo-1se would choose; standardisation kept): its fit in
                        sample and leave-one-out, and smda's summed per-pair Δβ (each pair's refitted at
@@ -57,7 +63,7 @@ reports that the validation itself does not:
                        unexplained change follows how many pairs of each planted kind a subset holds.
 
   python3 scripts/analysis/validation_offline.py RUN_DIR [--validation DIR] [--mix RUN2] [--datamodel DIR]
-      [--additive-share DIR] [--pathways] [--by-kind] [--dy-sources] [--lambdas L1,L2] [--selections T1,T2]
+      [--additive-share DIR] [--pathways] [--pathway-weights W1,W2] [--by-kind] [--dy-sources] [--lambdas L1,L2] [--selections T1,T2]
       [--refit-points] [--reshape]
   python3 scripts/analysis/validation_offline.py --check-additive-share
 """
@@ -363,6 +369,26 @@ def pathways(run, folder):
         print(f"coefficients refitted from {name}: LDS {np.mean(rhos):.3f} against the other orders' mean")
 
 
+def pathway_weights(run, test, weights, samples):
+    """Each pair's Δβ with its ΔX scaled by each weight against the dy pathway, scored per coefficient as the run's own;
+    and the probes' Δy with each subset's mean over the probes removed, the part of it that the ΔY pathway reads."""
+    policy = Policy(run)
+    effects = list(pair_effects(run).values())
+    variants = [(f"dX weighed {w:g}", policy, np.array([policy.refit(policy.x_refit + w * e["dX"], policy.y0 + e["dy"]) - policy.beta_refit
+                                                          for e in effects])) for w in [1.0] + weights]
+    coefficient_sweep(test, variants, samples)
+    dy = np.array([e["dy"] for e in effects])
+    for label, centre in [("probes' dy", lambda a: a), ("probes' dy, each subset's mean over the probes removed", lambda a: a - a.mean(-1, keepdims=True))]:
+        at = copy.copy(test)
+        at.orders = {**test.orders, "probes": centre(test.orders["probes"])}
+        at.actual = {**test.actual, "probes": at.orders["probes"].mean(0)}
+        ceiling = float(np.nanmean(at.ceilings("probes")))
+        lds = float(np.nanmean(target_spearman(centre(test.membership @ dy), at.actual["probes"])))
+        orders = at.orders["probes"]
+        one = np.mean([np.nanmean(target_spearman(orders[h], np.delete(orders, h, 0).mean(0))) for h in range(len(orders))])
+        print(f"{label}: ceiling {ceiling:.3f}, smda's summed dy {lds:.3f} ({lds / ceiling:.0%}), one more retraining {one:.3f}")
+
+
 def lambda_sweep(run, test, lambdas, samples):
     """Per λ: the base policy's fit, and smda's summed per-pair Δβ against the policy retrained and refitted at that λ."""
     one_se = Policy(run).one_standard_error_lambda()
@@ -580,6 +606,7 @@ def main():
     parser.add_argument("--additive-share", help="validation folder (many subsets, two orders or more) whose additive share is estimated")
     parser.add_argument("--check-additive-share", action="store_true", help="check the additive-share estimator on synthetic outcomes")
     parser.add_argument("--pathways", action="store_true", help="refit the policy from smda's sums or one order's measured dX, dy")
+    parser.add_argument("--pathway-weights", help="comma-separated weights of each pair's dX against its dy in its refitted Δβ (1 is the run's own)")
     parser.add_argument("--one-retraining", action="store_true", help="one more retraining's LDS against the mean of the other orders, and smda's minus it")
     parser.add_argument("--by-kind", action="store_true", help="the probes' LDS per category and kind, and of the run's dy at the base and over checkpoints")
     parser.add_argument("--dy-sources", action="store_true", help="smda's scores rebuilt with each pair's dy from its checkpoints, the base alone, or per kind of probe")
@@ -617,6 +644,8 @@ def main():
             print(f"datamodel from {n} subsets", test.lds(weights))
     if args.pathways:
         pathways(args.run, folder)
+    if args.pathway_weights:
+        pathway_weights(args.run, test, [float(v) for v in args.pathway_weights.split(",")], args.samples)
     if args.lambdas:
         lambda_sweep(args.run, test, [v if v == "loo-1se" else float(v) for v in args.lambdas.split(",")], args.samples)
     if args.selections:
