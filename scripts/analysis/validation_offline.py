@@ -42,7 +42,8 @@ reports that the validation itself does not:
                        with its ΔX scaled by each W (1 is the run's own; 0 leaves the ΔY pathway alone), scored
                        as --lambdas scores a λ; and what the ΔY pathway reads, the probes' Δy with each subset's
                        mean over the probes removed (a common shift does not move a policy with an intercept),
-                       beside its noise ceiling and one more retraining;
+                       beside its noise ceiling and one more retraining, and what the ΔX pathway reads, each
+                       probe's active feature's change, beside its noise ceiling;
   --lambdas L1,L2,...  the policy refitted at other ridge penalties (a number, or loo-1se for the λ smda's
                        --lambda-criterion loo-1se would choose; standardisation kept): its fit in
                        sample and leave-one-out, and smda's summed per-pair Δβ (each pair's refitted at
@@ -387,6 +388,16 @@ def pathway_weights(run, test, weights, samples):
         orders = at.orders["probes"]
         one = np.mean([np.nanmean(target_spearman(orders[h], np.delete(orders, h, 0).mean(0))) for h in range(len(orders))])
         print(f"{label}: ceiling {ceiling:.3f}, smda's summed dy {lds:.3f} ({lds / ceiling:.0%}), one more retraining {one:.3f}")
+    # what the ΔX pathway reads: each (probe, feature) entry active at the base (the run's ΔX is linearised there)
+    active = (policy.x0 != 0).reshape(-1)
+    orders = np.array([[o["X"] - policy.x0 for o in retrainings(test.folder, s)] for s in range(len(test.membership))])
+    at = copy.copy(test)
+    at.orders = {**test.orders, "probes": orders.transpose(1, 0, 2, 3).reshape(orders.shape[1], orders.shape[0], -1)[:, :, active]}
+    at.actual = {**test.actual, "probes": at.orders["probes"].mean(0)}
+    ceiling = float(np.nanmean(at.ceilings("probes")))
+    summed = (test.membership @ np.array([e["dX"] for e in effects]).reshape(len(effects), -1))[:, active]
+    lds = float(np.nanmean(target_spearman(summed, at.actual["probes"])))
+    print(f"features' dX, each probe's active feature a target ({active.sum()}): ceiling {ceiling:.3f}, smda's summed dX {lds:.3f} ({lds / ceiling:.0%})")
 
 
 def lambda_sweep(run, test, lambdas, samples):
