@@ -73,8 +73,10 @@ final class Charts {
                     max = Math.max(max, Math.abs(d.policy.coef()[j]));
                 }
                 double left = 330;
-                double zero = left + 240;
-                double scale = 240 / max;
+                double half = 210;
+                // room between the labels and the longest negative bar for its value
+                double zero = left + 48 + half;
+                double scale = half / max;
                 c.text(10, 18, "coefficient on the standardised feature (refusal rises with red)", 12, "start", MUTED);
                 c.line(zero, 26, zero, 30 + 22 * n, MUTED, 1);
                 for (int r = 0; r < n; r++) {

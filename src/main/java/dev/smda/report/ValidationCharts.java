@@ -185,7 +185,9 @@ final class ValidationCharts {
         h.append("<h3 id=\"coefficient-fidelity\">Which coefficients' attributions hold</h3><p class=\"muted\">smda's LDS on each coefficient of the policy "
                 + "(its per-pair \u0394\u03b2 summed over a subset against the change of the policy refitted after retraining) beside that coefficient's "
                 + "noise ceiling, with the features as the run measures them and as the SAE re-encodes them. A feature that fires on few probes has a "
-                + "coefficient that rests on few probes' change; read a pair's change of a coefficient whose LDS is near its ceiling.</p>");
+                + "coefficient that rests on few probes' change; read a pair's change of a coefficient whose LDS is near its ceiling. Where a coefficient "
+                + "has no ceiling, its retraining orders did not agree on how it changes (or there was one order), so nothing says how high its LDS could go."
+                + "</p>");
         h.append("<table class=\"data\" id=\"coefficient-bands\"><thead><tr><th>coefficients</th><th>how many</th><th>LDS as measured (ceiling)</th>"
                 + "<th>LDS re-encoded (ceiling)</th></tr></thead><tbody>");
         for (CoefficientFidelity.Band b : f.bands()) {
@@ -210,13 +212,13 @@ final class ValidationCharts {
     }
 
     /**
-     * An LDS with its ceiling and its share of it; the LDS alone where there is no ceiling (one retraining
+     * An LDS with its ceiling and its share of it; the LDS marked "no ceiling" where there is none (one retraining
      * order, or orders that do not agree); "not defined" where the coefficient never changed.
      */
     private static String scoreOf(double lds, double ceiling) {
         if (!Double.isFinite(lds)) {
             return "not defined";
         }
-        return ceiling > 0 ? String.format(Locale.ROOT, "%.3f (%.3f, %.0f%%)", lds, ceiling, 100 * lds / ceiling) : String.format(Locale.ROOT, "%.3f", lds);
+        return ceiling > 0 ? String.format(Locale.ROOT, "%.3f (%.3f, %.0f%%)", lds, ceiling, 100 * lds / ceiling) : String.format(Locale.ROOT, "%.3f (no ceiling)", lds);
     }
 }

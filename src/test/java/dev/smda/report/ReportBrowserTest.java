@@ -124,6 +124,33 @@ class ReportBrowserTest {
     }
 
     @Test
+    void everyChartLabelIsWhole() {
+        assertEquals(List.of(), labelsCutOrOverlapping());
+    }
+
+    /**
+     * Text labels that, as rendered, reach past their chart's edge (cut off) or overlap another
+     * label of the chart by more than half a pixel each way (a value written over a feature's name,
+     * say), as "chart: label" and "chart: first / second".
+     */
+    @SuppressWarnings("unchecked")
+    private List<String> labelsCutOrOverlapping() {
+        return (List<String>) js("""
+                const found = [];
+                for (const svg of document.querySelectorAll('svg')) {
+                  const labels = [...svg.querySelectorAll('text')].map(t => ({text: t.textContent, box: t.getBBox()}));
+                  const width = svg.viewBox.baseVal.width;
+                  labels.filter(l => l.box.x < -0.5 || l.box.x + l.box.width > width + 0.5).forEach(l => found.push(svg.id + ': ' + l.text));
+                  labels.forEach((a, i) => labels.slice(i + 1).forEach(b => {
+                    const x = Math.min(a.box.x + a.box.width, b.box.x + b.box.width) - Math.max(a.box.x, b.box.x);
+                    const y = Math.min(a.box.y + a.box.height, b.box.y + b.box.height) - Math.max(a.box.y, b.box.y);
+                    if (x > 0.5 && y > 0.5) found.push(svg.id + ': ' + a.text + ' / ' + b.text);
+                  }));
+                }
+                return found;""");
+    }
+
+    @Test
     void aFeatureOpensToItsContextsWithTheActivatingTokenMarked() {
         WebElement feature = browser.findElement(By.cssSelector("details.feature"));
         assertFalse(feature.findElement(By.tagName("mark")).isDisplayed(), "closed at first");
@@ -270,6 +297,7 @@ class ReportBrowserTest {
                 rows.getFirst().getText());
         WebElement removal = browser.findElement(By.id("chart-removal"));
         assertTrue(removal.isDisplayed() && removal.getSize().getHeight() > 100, "the removal curves are drawn: " + removal.getSize());
+        assertEquals(List.of(), labelsCutOrOverlapping(), "the validation's charts too");
 
         CoefficientFidelity fidelity = CoefficientFidelity.of(validated, validated.resolve("validation"));
         List<WebElement> coefficients = browser.findElements(By.cssSelector("#coefficient-table tbody tr"));

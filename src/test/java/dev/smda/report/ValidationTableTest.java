@@ -62,6 +62,6 @@ class ValidationTableTest {
         CoefficientFidelity oneOrder = new CoefficientFidelity(f.lds(), new double[4], f.ldsReencoded(), new double[4], f.firing());
         StringBuilder without = new StringBuilder();
         ValidationCharts.coefficients(without, oneOrder, policy, new int[] {3});
-        assertTrue(without.toString().contains("f44</a> sorry</td><td>-0.900</td><td>100.0%</td><td>0.900</td><td>0.800</td>"), "no ceiling, no share: " + without);
+        assertTrue(without.toString().contains("f44</a> sorry</td><td>-0.900</td><td>100.0%</td><td>0.900 (no ceiling)</td><td>0.800 (no ceiling)</td>"), "no ceiling, no share: " + without);
     }
 }
