@@ -265,12 +265,7 @@ public final class HtmlReport {
         if (v == null) {
             return;
         }
-        h.append("<section id=\"validation\"><h2>Is the attribution right?</h2><p class=\"muted\">").append(String.format(Locale.ROOT,
-                "The model was fine-tuned on %d random subsets of %d pairs, each %d times in different orders, and the probes re-measured. A method's "
-                        + "linear datamodeling score (LDS) is the rank correlation, across subsets, of the change it predicts (its per-pair scores summed over "
-                        + "the subset) with the change fine-tuning made; the noise ceiling is what a perfect predictor of the averaged outcome would score, "
-                        + "and one more retraining what fine-tuning once more scores against the mean of the other retrainings (each held out in turn). "
-                        + "Size: the predicted change's size over the actual (methods in the targets' units).", v.subsets(), v.subsetSize(), v.repeats()))
+        h.append("<section id=\"validation\"><h2>Is the attribution right?</h2><p class=\"muted\">").append(Html.escape(ValidationCharts.introduction(v)))
                 .append("</p>");
         h.append(Charts.svg(ValidationCharts.lds(v), "chart-lds", "LDS of every method beside the noise ceiling"));
         ValidationCharts.table(h, v);

@@ -4,11 +4,12 @@ import dev.smda.analysis.CategoryGap;
 import dev.smda.analysis.Interference;
 import dev.smda.io.AtomicFiles;
 import dev.smda.policy.PolicyText;
+import dev.smda.validate.ValidationResult;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 
-/** report.md with PNG charts beside it, for papers and issues. */
+/** report.md with PNG charts beside it, for papers and issues; with the run's validation where it has one. */
 public final class MarkdownReport {
 
     public static final String FILE = "report.md";
@@ -56,9 +57,65 @@ public final class MarkdownReport {
             md.append(String.format(Locale.ROOT, "| %d | %s | %s | f%d %s | %.4g | %.0f%% | %s |%n", rank, e.pair(), e.category(), e.dominantFeature(),
                     escape(e.dominantLabel()), e.dominantChange(), 100 * e.offTargetShare(), e.flagged() ? "yes" : ""));
         }
+        validation(md, d, runDir);
         Path file = runDir.resolve(FILE);
         AtomicFiles.writeString(file, md.toString());
         return file;
+    }
+
+    /** The run's validation, where it has one: what was retrained, every method's LDS, the removal curves and interference against the truth. */
+    private static void validation(StringBuilder md, RunData d, Path runDir) throws IOException {
+        ValidationResult v = d.validation;
+        if (v == null) {
+            return;
+        }
+        Charts.png(ValidationCharts.lds(v), runDir.resolve("report-validation.png"));
+        md.append("\n## Is the attribution right?\n\n").append(ValidationCharts.introduction(v)).append("\n\n![validation](report-validation.png)\n\n| method |");
+        v.noiseCeiling().keySet().forEach(family -> md.append(' ').append(family).append(" |"));
+        md.append("\n|---|").append("---|".repeat(v.noiseCeiling().size())).append("\n| *noise ceiling* |");
+        v.noiseCeiling().values().forEach(c -> md.append(String.format(Locale.ROOT, " %.3f |", c.ceiling())));
+        if (v.noiseCeiling().values().stream().anyMatch(c -> c.additive() != null)) {
+            md.append("\n| *additive bound* |");
+            v.noiseCeiling().values().forEach(c -> md.append(c.additive() == null ? " \u2013 |"
+                    : String.format(Locale.ROOT, " %.0f%% [%.0f, %.0f] |", 100 * c.additive().share(), 100 * c.additive().low(), 100 * c.additive().high())));
+        }
+        if (v.noiseCeiling().values().stream().anyMatch(c -> c.oneRetraining() != null)) {
+            md.append("\n| *one more retraining* |");
+            v.noiseCeiling().values().forEach(c -> md.append(c.oneRetraining() == null ? " \u2013 |" : String.format(Locale.ROOT, " %.3f |", c.oneRetraining())));
+        }
+        for (ValidationResult.MethodResult m : v.methods()) {
+            md.append("\n| ").append(m.name()).append(" |");
+            for (String family : v.noiseCeiling().keySet()) {
+                ValidationResult.FamilyScore f = m.families().get(family);
+                md.append(' ').append(f == null ? "\u2013" : ValidationCharts.score(f));
+                if (f != null && f.fromSmda() != null) {
+                    md.append("; ").append(ValidationCharts.difference("vs smda", f.fromSmda()));
+                }
+                if (f != null && f.fromRetraining() != null) {
+                    md.append("; ").append(ValidationCharts.difference("vs one more retraining", f.fromRetraining()));
+                }
+                md.append(" |");
+            }
+        }
+        md.append("\n\nEach cell: LDS [95% interval over subsets] (share of the noise ceiling), size; *vs smda*: ").append(ValidationCharts.FROM_SMDA);
+        if (v.methods().stream().anyMatch(m -> m.families().values().stream().anyMatch(f -> f != null && f.fromRetraining() != null))) {
+            md.append("; *vs one more retraining*: ").append(ValidationCharts.FROM_RETRAINING);
+        }
+        md.append(".\n");
+        if (v.removal() != null) {
+            Charts.png(ValidationCharts.removal(v), runDir.resolve("report-removal.png"));
+            md.append("\n### Removal curves\n\nEach method's pairs predicted to raise ").append(v.removal().category())
+                    .append("'s refusal most are removed and the model retrained on the rest.\n\n![removal](report-removal.png)\n");
+        }
+        if (!v.interference().isEmpty()) {
+            md.append("\n### Interference against the planted truth\n\n| ranking | precision at ").append(v.interference().getFirst().planted())
+                    .append(" | average precision | surprise pairs in the top | flagged |\n|---|---:|---:|---:|---|\n");
+            for (ValidationResult.InterferenceScore i : v.interference()) {
+                md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %d | %s |%n", escape(i.ranking()), i.precisionAtPlanted(), i.averagePrecision(),
+                        i.surprisesInTop(), i.flagged() == null ? "" : String.format(Locale.ROOT, "%d (%d planted, %d surprises)", i.flagged(), i.flaggedPlanted(),
+                                i.surprisesFlagged())));
+            }
+        }
     }
 
     private static String escape(String s) {

@@ -32,7 +32,7 @@ final class ValidationCharts {
             }
 
             public int height() {
-                return 40 + families.size() * (28 + 18 * rowsPerFamily);
+                return 60 + families.size() * (28 + 18 * rowsPerFamily);
             }
 
             public void draw(Canvas c) {
@@ -67,6 +67,12 @@ final class ValidationCharts {
                         c.line(zero + scale * f.low(), row + 7, zero + scale * f.high(), row + 7, Charts.INK, 1);
                     }
                     y = top + 18 * rowsPerFamily + 8;
+                }
+                // the scale, for readers of the PNG that has no tooltips
+                for (double tick = -0.5; tick <= 1; tick += 0.5) {
+                    double x = zero + scale * tick;
+                    c.line(x, y, x, y + 4, Charts.MUTED, 1);
+                    c.text(x, y + 16, String.format(Locale.ROOT, "%.1f", tick), 11, "middle", Charts.MUTED);
                 }
             }
         };
@@ -134,6 +140,32 @@ final class ValidationCharts {
         };
     }
 
+    /** What a "vs smda" difference is, as the reports explain it. */
+    static final String FROM_SMDA = "this LDS minus smda's, paired 95% bootstrap interval over the same subsets";
+
+    /** What a "vs one more retraining" difference is, as the reports explain it. */
+    static final String FROM_RETRAINING = "against the mean of the other retrainings, this method's LDS minus one more retraining's (each held out in turn), "
+            + "paired 95% bootstrap interval over the same subsets";
+
+    /** The paragraph that opens a validation's section of a report: what was retrained and what the scores mean. */
+    static String introduction(ValidationResult v) {
+        return String.format(Locale.ROOT, "The model was fine-tuned on %d random subsets of %d pairs, each %d times in different orders, and the probes "
+                + "re-measured. A method's linear datamodeling score (LDS) is the rank correlation, across subsets, of the change it predicts (its "
+                + "per-pair scores summed over the subset) with the change fine-tuning made; the noise ceiling is what a perfect predictor of the averaged "
+                + "outcome would score, and one more retraining what fine-tuning once more scores against the mean of the other retrainings (each held "
+                + "out in turn). Size: the predicted change's size over the actual (methods in the targets' units).", v.subsets(), v.subsetSize(), v.repeats());
+    }
+
+    /** A method's LDS on a family: with its 95% interval, its share of the noise ceiling and, where measured, its predicted size over the actual. */
+    static String score(ValidationResult.FamilyScore f) {
+        return String.format(Locale.ROOT, "%.3f [%.3f, %.3f] (%.0f%%)%s", f.lds(), f.low(), f.high(), 100 * f.ofCeiling(),
+                f.sizeRatio() == null ? "" : String.format(Locale.ROOT, ", size \u00d7%.2g", f.sizeRatio()));
+    }
+
+    static String difference(String label, ValidationResult.Difference d) {
+        return String.format(Locale.ROOT, "%s %+.3f [%+.3f, %+.3f]", label, d.difference(), d.low(), d.high());
+    }
+
     /** The LDS table: per method and family, the LDS with its interval and share of the ceiling, the predicted/actual size, and the difference from smda. */
     static void table(StringBuilder h, ValidationResult v) {
         h.append("<table class=\"data\" id=\"lds-table\"><thead><tr><th>method</th>");
@@ -156,18 +188,13 @@ final class ValidationCharts {
             h.append("<tr><td title=\"").append(Html.escape(m.description())).append("\">").append(Html.escape(m.name())).append("</td>");
             for (String family : v.noiseCeiling().keySet()) {
                 ValidationResult.FamilyScore f = m.families().get(family);
-                h.append("<td>").append(f == null ? "\u2013" : String.format(Locale.ROOT, "%.3f [%.3f, %.3f] (%.0f%%)%s", f.lds(), f.low(), f.high(),
-                        100 * f.ofCeiling(), f.sizeRatio() == null ? "" : String.format(Locale.ROOT, ", size \u00d7%.2g", f.sizeRatio())));
+                h.append("<td>").append(f == null ? "\u2013" : score(f));
                 if (f != null && f.fromSmda() != null) {
-                    ValidationResult.Difference d = f.fromSmda();
-                    h.append(String.format(Locale.ROOT, "<br><span class=\"muted\" title=\"this LDS minus smda's, paired 95%% bootstrap interval over the same subsets\">"
-                            + "vs smda %+.3f [%+.3f, %+.3f]</span>", d.difference(), d.low(), d.high()));
+                    h.append("<br><span class=\"muted\" title=\"").append(Html.escape(FROM_SMDA)).append("\">").append(difference("vs smda", f.fromSmda())).append("</span>");
                 }
                 if (f != null && f.fromRetraining() != null) {
-                    ValidationResult.Difference d = f.fromRetraining();
-                    h.append(String.format(Locale.ROOT, "<br><span class=\"muted\" title=\"against the mean of the other retrainings, this method's LDS minus "
-                            + "one more retraining's (each held out in turn), paired 95%% bootstrap interval over the same subsets\">vs one more retraining "
-                            + "%+.3f [%+.3f, %+.3f]</span>", d.difference(), d.low(), d.high()));
+                    h.append("<br><span class=\"muted\" title=\"").append(Html.escape(FROM_RETRAINING)).append("\">")
+                            .append(difference("vs one more retraining", f.fromRetraining())).append("</span>");
                 }
                 h.append("</td>");
             }

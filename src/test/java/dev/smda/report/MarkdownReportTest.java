@@ -7,10 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.smda.io.BadInputException;
 import dev.smda.run.SmdaRun;
 import dev.smda.testing.DemoRun;
+import dev.smda.testing.DemoValidation;
+import dev.smda.validate.ValidationResult;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
@@ -40,6 +43,39 @@ class MarkdownReportTest {
             BufferedImage image = ImageIO.read(md.resolveSibling(png).toFile());
             assertTrue(image.getWidth() >= 600 && image.getHeight() >= 200, png + " " + image.getWidth() + "x" + image.getHeight());
             assertTrue(distinctColours(image) >= 3, png + " has a chart drawn on it");
+        }
+    }
+
+    @Test
+    void aValidatedRunsSummaryCarriesItsValidation(@TempDir Path validated) throws Exception {
+        ValidationResult validation = DemoValidation.get();
+        try (DemoValidation.ValidatedRun linked = DemoValidation.linkedInto(validated)) {
+            Path md = MarkdownReport.write(linked.root());
+            String text = Files.readString(md);
+            String section = text.substring(text.indexOf("## Is the attribution right?"));
+            assertTrue(section.contains("16 random subsets of 100 pairs, each 2 times"), section);
+            assertTrue(section.startsWith("## Is the attribution right?") && text.indexOf("## Interference") < text.indexOf(section), "after the run's own sections");
+            ValidationResult.FamilyScore smdaCoefficients = validation.methods().getFirst().families().get("coefficients");
+            assertTrue(section.contains(String.format(Locale.ROOT, "| smda | %.3f [%.3f, %.3f]", validation.methods().getFirst().families().get("probes").lds(),
+                    validation.methods().getFirst().families().get("probes").low(), validation.methods().getFirst().families().get("probes").high())), section);
+            assertTrue(section.contains(String.format(Locale.ROOT, "%.3f [%.3f, %.3f] (%.0f%%)", smdaCoefficients.lds(), smdaCoefficients.low(),
+                    smdaCoefficients.high(), 100 * smdaCoefficients.ofCeiling())), section);
+            for (ValidationResult.MethodResult m : validation.methods()) {
+                assertTrue(section.contains("\n| " + m.name() + " | "), "a row for " + m.name());
+            }
+            ValidationResult.Difference tracin = validation.methods().stream().filter(m -> m.name().equals("tracin")).findFirst().orElseThrow().families()
+                    .get("coefficients").fromSmda();
+            assertTrue(section.contains(String.format(Locale.ROOT, "vs smda %+.3f [%+.3f, %+.3f]", tracin.difference(), tracin.low(), tracin.high())), section);
+            assertTrue(section.contains(String.format(Locale.ROOT, "| *noise ceiling* | %.3f |", validation.noiseCeiling().get("probes").ceiling())), section);
+            ValidationResult.InterferenceScore planted = validation.interference().getFirst();
+            assertTrue(section.contains(String.format(Locale.ROOT, "| %s | %.2f | %.2f |", planted.ranking(), planted.precisionAtPlanted(),
+                    planted.averagePrecision())), section);
+            List<String> shown = Pattern.compile("!\\[[^]]*]\\(([^)]+)\\)").matcher(section).results().map(m -> m.group(1)).toList();
+            assertEquals(List.of("report-validation.png", "report-removal.png"), shown);
+            for (String png : shown) {
+                BufferedImage image = ImageIO.read(md.resolveSibling(png).toFile());
+                assertTrue(image.getWidth() >= 600 && image.getHeight() >= 200 && distinctColours(image) >= 3, png + " has a chart drawn on it");
+            }
         }
     }
 

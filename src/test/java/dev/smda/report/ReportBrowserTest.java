@@ -15,10 +15,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -258,21 +256,8 @@ class ReportBrowserTest {
 
     @Test
     void theValidationSectionShowsEveryMethodAndWhichCoefficientsHold(@TempDir Path validated) throws IOException {
-        ValidationResult validation = DemoValidation.get();
-        // the demo run's files and the validation, linked into a run folder of their own
-        List<Path> links = new ArrayList<>();
-        try (Stream<Path> entries = Files.list(run.directory().root())) {
-            for (Path entry : entries.filter(e -> !e.getFileName().toString().matches("validation|report.*")).toList()) {
-                links.add(Files.createSymbolicLink(validated.resolve(entry.getFileName()), entry.toAbsolutePath()));
-            }
-        }
-        links.add(Files.createSymbolicLink(validated.resolve("validation"), DemoValidation.out().toAbsolutePath()));
-        try {
-            checkValidationSection(validation, validated);
-        } finally {
-            for (Path link : links) {
-                Files.delete(link); // before the temporary folder's clean-up, which warns of links leading out of it
-            }
+        try (DemoValidation.ValidatedRun linked = DemoValidation.linkedInto(validated)) {
+            checkValidationSection(DemoValidation.get(), linked.root());
         }
     }
 

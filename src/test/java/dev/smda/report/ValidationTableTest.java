@@ -36,8 +36,8 @@ class ValidationTableTest {
         assertTrue(html.contains("additive bound 91% [74, 105]</span><br><span class=\"muted\" title=\"" + ValidationResult.ONE_RETRAINING
                 + "\">one more retraining 0.665</span></th>"), html);
         assertTrue(html.contains("ceiling 0.827</span></th>"), "no bound, no retraining where none was measured: " + html);
-        assertTrue(html.contains("(60%)<br><span class=\"muted\" title=\"against the mean of the other retrainings, this method's LDS minus one more "
-                + "retraining's (each held out in turn), paired 95% bootstrap interval over the same subsets\">vs one more retraining +0.064 [+0.010, +0.120]</span></td>"),
+        assertTrue(html.contains("(60%)<br><span class=\"muted\" title=\"against the mean of the other retrainings, this method&#39;s LDS minus one more "
+                + "retraining&#39;s (each held out in turn), paired 95% bootstrap interval over the same subsets\">vs one more retraining +0.064 [+0.010, +0.120]</span></td>"),
                 html);
         assertTrue(html.indexOf("vs one more retraining") == html.lastIndexOf("vs one more retraining"), "only where it was measured: " + html);
     }

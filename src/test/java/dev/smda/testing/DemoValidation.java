@@ -6,8 +6,11 @@ import dev.smda.validate.Validation;
 import dev.smda.validate.ValidationConfig;
 import dev.smda.validate.ValidationResult;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * A validation of {@link DemoRun}'s run with few retrainings, computed once per test JVM: the
@@ -37,6 +40,33 @@ public final class DemoValidation {
     public static synchronized Path out() throws IOException {
         get();
         return out;
+    }
+
+    /**
+     * The demo run's files and this validation linked into {@code folder}, a run folder of their own
+     * (the demo run's reports left out) that a report reads as a validated run; closing it removes the
+     * links (before a temporary folder's clean-up, which warns of links leading out of it).
+     */
+    public static ValidatedRun linkedInto(Path folder) throws IOException {
+        get();
+        List<Path> links = new ArrayList<>();
+        try (Stream<Path> entries = Files.list(DemoRun.get().directory().root())) {
+            for (Path entry : entries.filter(e -> !e.getFileName().toString().matches("validation|report.*")).toList()) {
+                links.add(Files.createSymbolicLink(folder.resolve(entry.getFileName()), entry.toAbsolutePath()));
+            }
+        }
+        links.add(Files.createSymbolicLink(folder.resolve("validation"), out.toAbsolutePath()));
+        return new ValidatedRun(folder, links);
+    }
+
+    /** A validated run's folder of links ({@link #linkedInto}). */
+    public record ValidatedRun(Path root, List<Path> links) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            for (Path link : links) {
+                Files.delete(link);
+            }
+        }
     }
 
     public static synchronized ValidationResult get() throws IOException {
