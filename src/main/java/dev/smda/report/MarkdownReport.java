@@ -4,6 +4,7 @@ import dev.smda.analysis.CategoryGap;
 import dev.smda.analysis.Interference;
 import dev.smda.io.AtomicFiles;
 import dev.smda.policy.PolicyText;
+import dev.smda.validate.CoefficientFidelity;
 import dev.smda.validate.ValidationResult;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -63,7 +64,10 @@ public final class MarkdownReport {
         return file;
     }
 
-    /** The run's validation, where it has one: what was retrained, every method's LDS, the removal curves and interference against the truth. */
+    /**
+     * The run's validation, where it has one: what was retrained, every method's LDS, which
+     * coefficients' attributions hold, the removal curves and interference against the truth.
+     */
     private static void validation(StringBuilder md, RunData d, Path runDir) throws IOException {
         ValidationResult v = d.validation;
         if (v == null) {
@@ -102,6 +106,14 @@ public final class MarkdownReport {
             md.append("; *vs one more retraining*: ").append(ValidationCharts.FROM_RETRAINING);
         }
         md.append(".\n");
+        if (d.coefficientFidelity != null) {
+            md.append("\n### Which coefficients' attributions hold\n\nsmda's LDS per coefficient, by how often its feature fires, beside the noise ceiling "
+                    + "(LDS (ceiling, share)):\n\n| coefficients | how many | as measured | re-encoded |\n|---|---:|---|---|\n");
+            for (CoefficientFidelity.Band b : d.coefficientFidelity.bands()) {
+                coefficientRow(md, "of features firing on " + b.range(), b.mean());
+            }
+            coefficientRow(md, "the policy's " + d.topColumns.length + " largest", d.coefficientFidelity.over(d.topColumns));
+        }
         if (v.removal() != null) {
             Charts.png(ValidationCharts.removal(v), runDir.resolve("report-removal.png"));
             md.append("\n### Removal curves\n\nEach method's pairs predicted to raise ").append(v.removal().category())
@@ -116,6 +128,11 @@ public final class MarkdownReport {
                                 i.surprisesFlagged())));
             }
         }
+    }
+
+    private static void coefficientRow(StringBuilder md, String which, CoefficientFidelity.Mean m) {
+        md.append("| ").append(which).append(" | ").append(m.coefficients()).append(" | ").append(ValidationCharts.scoreOf(m.lds(), m.ceiling())).append(" | ")
+                .append(ValidationCharts.scoreOf(m.ldsReencoded(), m.ceilingReencoded())).append(" |\n");
     }
 
     private static String escape(String s) {

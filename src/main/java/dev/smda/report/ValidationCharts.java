@@ -242,7 +242,7 @@ final class ValidationCharts {
      * An LDS with its ceiling and its share of it; the LDS marked "no ceiling" where there is none (one retraining
      * order, or orders that do not agree); "not defined" where the coefficient never changed.
      */
-    private static String scoreOf(double lds, double ceiling) {
+    static String scoreOf(double lds, double ceiling) {
         if (!Double.isFinite(lds)) {
             return "not defined";
         }

@@ -67,6 +67,7 @@ class MarkdownReportTest {
                     .get("coefficients").fromSmda();
             assertTrue(section.contains(String.format(Locale.ROOT, "vs smda %+.3f [%+.3f, %+.3f]", tracin.difference(), tracin.low(), tracin.high())), section);
             assertTrue(section.contains(String.format(Locale.ROOT, "| *noise ceiling* | %.3f |", validation.noiseCeiling().get("probes").ceiling())), section);
+            assertTrue(section.contains("| the policy's 20 largest | 20 | "), "which coefficients' attributions hold: " + section);
             ValidationResult.InterferenceScore planted = validation.interference().getFirst();
             assertTrue(section.contains(String.format(Locale.ROOT, "| %s | %.2f | %.2f |", planted.ranking(), planted.precisionAtPlanted(),
                     planted.averagePrecision())), section);
