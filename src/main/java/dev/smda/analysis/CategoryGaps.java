@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /** Category gaps of the base policy: where harmful prompts are not refused, and why. */
 public final class CategoryGaps {
@@ -50,13 +52,11 @@ public final class CategoryGaps {
                 double[] otherZ = otherHarmful.isEmpty() ? new double[p] : meanRows(z, otherHarmful, p);
                 // the features that lower this category's predicted refusal most, next to the other harmful categories
                 gapFeatures = top(policy, j -> policy.coef()[j] * (meanZ[j] - otherZ[j]), p, 3, false);
-                StringBuilder sb = new StringBuilder(String.format("harmful, but refused on %.0f%% of its %d probes (other harmful categories: %.0f%%); "
-                        + "mean refusal probability %.3f, policy prediction %.3f. Lowering its predicted refusal most, relative to the other harmful categories:",
-                        100 * refused, rows.size(), 100 * otherRefused, meanP, meanPredicted));
-                for (FeatureContribution c : gapFeatures) {
-                    sb.append(String.format(" feature %d %s (%+.3f);", c.feature(), c.label().isEmpty() ? "(unlabelled)" : c.label(), c.contribution()));
-                }
-                evidence = sb.toString();
+                evidence = String.format(Locale.ROOT, "harmful, but refused on %.0f%% of its %d probes (other harmful categories: %.0f%%); "
+                        + "mean refusal probability %.3f, policy prediction %.3f. Lowering its predicted refusal most, relative to the other harmful categories: ",
+                        100 * refused, rows.size(), 100 * otherRefused, meanP, meanPredicted)
+                        + gapFeatures.stream().map(c -> String.format(Locale.ROOT, "feature %d %s (%+.3f)", c.feature(), c.label().isEmpty() ? "(unlabelled)" : c.label(),
+                                c.contribution())).collect(Collectors.joining("; ")) + ".";
             }
             gaps.add(new CategoryGap(e.getKey(), harmful, rows.size(), refused, meanP, meanPredicted, drivers, flagged, evidence, gapFeatures));
         }

@@ -52,6 +52,8 @@ public final class Main implements Runnable {
 
     /** Runs a command line and returns its exit code. */
     public static int run(String... args) {
+        // numbers printed as smda's files and README write them (0.755, not 0,755), whatever the machine's locale
+        java.util.Locale.setDefault(java.util.Locale.ROOT);
         Main main = new Main();
         CommandLine cli = new CommandLine(main);
         cli.setExecutionStrategy(parseResult -> {

@@ -3,6 +3,7 @@ package dev.smda.policy;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 
 /** The symbolic policy as text a person reads: its largest terms, with feature labels. */
 public final class PolicyText {
@@ -26,12 +27,12 @@ public final class PolicyText {
      * E.g. {@code y = 0.412 + 0.205 · f812 (weapons) − 0.118 · f47 ("pan" → cook) + ... (12 of 300 features shown; standardised)}.
      */
     public static String describe(RidgeFit policy, String behaviour, int count) {
-        StringBuilder sb = new StringBuilder(behaviour).append(" = ").append(String.format("%.3f", policy.intercept()));
+        StringBuilder sb = new StringBuilder(behaviour).append(" = ").append(String.format(Locale.ROOT, "%.3f", policy.intercept()));
         for (Term t : topTerms(policy, count)) {
-            sb.append(t.coefficient() < 0 ? " \u2212 " : " + ").append(String.format("%.3f", Math.abs(t.coefficient())))
+            sb.append(t.coefficient() < 0 ? " \u2212 " : " + ").append(String.format(Locale.ROOT, "%.3f", Math.abs(t.coefficient())))
                     .append(" \u00b7 f").append(t.feature()).append(t.label().isEmpty() ? "" : " (" + t.label() + ")");
         }
-        sb.append(String.format("  (%d of %d features shown; %s features; \u03bb = %.3g)", Math.min(count, policy.features()), policy.features(),
+        sb.append(String.format(Locale.ROOT, "  (%d of %d features shown; %s features; \u03bb = %.3g)", Math.min(count, policy.features()), policy.features(),
                 policy.standardize() ? "standardised" : "raw", policy.lambda()));
         return sb.toString();
     }

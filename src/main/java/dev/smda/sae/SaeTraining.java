@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -46,8 +47,8 @@ public final class SaeTraining {
             while (trainer.steps() < config.steps()) {
                 source.next(batch);
                 last = trainer.step(batch);
-                pending.append(String.format("%d,%.6g,%.6f,%.6f,%.3f,%d%n", last.step(), last.learningRate(), last.loss(), last.fvu(), last.l0(), last.dead()));
-                bar.stepTo(last.step(), String.format("fvu %.3f L0 %.1f dead %d", last.fvu(), last.l0(), last.dead()));
+                pending.append(String.format(Locale.ROOT, "%d,%.6g,%.6f,%.6f,%.3f,%d%n", last.step(), last.learningRate(), last.loss(), last.fvu(), last.l0(), last.dead()));
+                bar.stepTo(last.step(), String.format(Locale.ROOT, "fvu %.3f L0 %.1f dead %d", last.fvu(), last.l0(), last.dead()));
                 boolean checkpointNow = config.checkpointEvery() > 0 && last.step() % config.checkpointEvery() == 0 && last.step() < config.steps();
                 if (checkpointNow || trainer.steps() == config.steps()) {
                     Files.writeString(log, pending, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND, java.nio.file.StandardOpenOption.CREATE);

@@ -35,6 +35,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -132,8 +133,8 @@ public final class WorldBuilder {
             }
             StringBuilder log = new StringBuilder("step,learning_rate,loss\n");
             for (int i = 0; i < trained.losses().length; i++) {
-                log.append(i + 1).append(',').append(String.format("%.6g", s.training().learningRateAt(i))).append(',')
-                        .append(String.format("%.6f", trained.losses()[i])).append('\n');
+                log.append(i + 1).append(',').append(String.format(Locale.ROOT, "%.6g", s.training().learningRateAt(i))).append(',')
+                        .append(String.format(Locale.ROOT, "%.6f", trained.losses()[i])).append('\n');
             }
             Files.writeString(staging.resolve("model.training_log.csv"), log, StandardCharsets.UTF_8);
         }

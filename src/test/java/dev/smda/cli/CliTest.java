@@ -109,6 +109,19 @@ class CliTest {
     }
 
     @Test
+    void numbersArePrintedWithADecimalPointWhateverTheMachinesLocale() {
+        java.util.Locale before = java.util.Locale.getDefault();
+        try {
+            java.util.Locale.setDefault(java.util.Locale.GERMANY); // as a JVM on a German desktop starts
+            Result text = run("inspect", "--model", model.toString());
+            assertEquals(0, text.exit(), text.err());
+            assertTrue(text.out().matches("(?s).*stored +F32, \\d+\\.\\d+ [KMG]iB on disk.*"), text.out());
+        } finally {
+            java.util.Locale.setDefault(before);
+        }
+    }
+
+    @Test
     void benchRunsAndReportsThroughput() {
         Result r = run("bench", "--batch", "1", "--length", "16", "--repeats", "1");
         assertEquals(0, r.exit(), r.err());

@@ -51,6 +51,28 @@ class SaeTrainingTest {
         }
     }
 
+    @Test
+    void theTrainingLogIsPlainCsvWhateverTheMachinesLocale() throws Exception {
+        SaeConfig sae = SaeConfig.topK(32, 64, 4, "blocks.0.hook_resid_post", "synthetic");
+        SaeTrainingConfig training = new SaeTrainingConfig(SaeArchitecture.TOPK, 64, 4, 0, 3e-3, 5, 0.2, 128, 128L * 10, 128L * 50, 0, 1.0 / 32, 0, 5);
+        java.util.Locale before = java.util.Locale.getDefault();
+        try {
+            java.util.Locale.setDefault(java.util.Locale.GERMANY); // whose decimal comma would split every number in two
+            SaeTraining.run(new SyntheticSparseData(32, 48, 3.0 / 48, 0.01, 3), sae, training, dir.resolve("german"), false, Progress.SILENT);
+        } finally {
+            java.util.Locale.setDefault(before);
+        }
+        java.util.List<String> lines = Files.readAllLines(dir.resolve("german.training_log.csv"));
+        assertEquals("step,learning_rate,loss,fvu,l0,dead", lines.getFirst());
+        for (String line : lines.subList(1, lines.size())) {
+            String[] fields = line.split(",");
+            assertEquals(6, fields.length, line);
+            for (String field : fields) {
+                Double.parseDouble(field);
+            }
+        }
+    }
+
     /** Stops the run partway, as a killed process would. */
     private static final class Interrupted extends RuntimeException {}
 
