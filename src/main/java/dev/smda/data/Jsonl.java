@@ -69,7 +69,10 @@ public final class Jsonl {
 
     private Jsonl() {}
 
-    /** Reads every non-blank line; a line that is not a JSON object is an error naming it. */
+    /**
+     * Reads every non-blank line (after a byte-order mark, if the file starts with one; lines may end
+     * in CRLF); a line that is not a JSON object is an error naming it.
+     */
     public static List<Line> read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new BadInputException(file + ": no such file");
@@ -80,6 +83,9 @@ public final class Jsonl {
             int number = 0;
             while ((text = reader.readLine()) != null) {
                 number++;
+                if (number == 1 && text.startsWith("\uFEFF")) {
+                    text = text.substring(1); // the byte-order mark Windows editors and spreadsheet exports begin UTF-8 files with
+                }
                 if (text.isBlank()) {
                     continue;
                 }
