@@ -23,10 +23,21 @@ public final class DataSets {
         return nonEmpty(file, "probes", read(file, (line, id) -> new Probe(id, line.text("prompt"), line.text("category"), line.bool("harmful"))));
     }
 
-    /** pairs.jsonl: {@code id}, {@code prompt}, {@code response}, {@code category}, {@code harmful}. */
+    /**
+     * pairs.jsonl: {@code id}, {@code prompt}, {@code response}, {@code category}, {@code harmful}.
+     * Ids must differ in more than letter case: each pair's effect is a file named by its id, and on a
+     * case-insensitive file system (macOS's, Windows') two such files would be one.
+     */
     public static List<SftPair> pairs(Path file) throws IOException {
-        return nonEmpty(file, "pairs",
-                read(file, (line, id) -> new SftPair(id, line.text("prompt"), line.text("response"), line.text("category"), line.bool("harmful"))));
+        Map<String, Jsonl.Line> byFolded = new HashMap<>();
+        return nonEmpty(file, "pairs", read(file, (line, id) -> {
+            Jsonl.Line other = byFolded.putIfAbsent(id.toLowerCase(java.util.Locale.ROOT), line);
+            if (other != null) {
+                throw new BadInputException(line.where() + ": field 'id': '" + id + "' differs only in letter case from '" + other.node().get("id").asText()
+                        + "' on line " + other.number() + " (their files would be one on a case-insensitive file system)");
+            }
+            return new SftPair(id, line.text("prompt"), line.text("response"), line.text("category"), line.bool("harmful"));
+        }));
     }
 
     /** pairs.truth.jsonl of the embedded world. */

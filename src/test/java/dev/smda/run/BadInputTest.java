@@ -91,6 +91,7 @@ class BadInputTest {
         assertOneLine(runWith(PROBES + "{\"id\": \"p1\", \"prompt\": \"Hi\", \"category\": \"cooking\", \"harmful\": false}\n", PAIRS), "probes.jsonl:3",
                 "'p1' already used on line 1");
         assertOneLine(runWith(PROBES.replace("true", "false"), PAIRS), "harmful and harmless");
+        assertOneLine(runWith(PROBES, PAIRS + PAIRS.replace("\"id\": \"a\"", "\"id\": \"A\"")), "pairs.jsonl:2", "'A' differs only in letter case from 'a' on line 1");
     }
 
     @Test
