@@ -273,8 +273,7 @@ public final class HtmlReport {
             ValidationCharts.coefficients(h, d.coefficientFidelity, d.policy, d.topColumns);
         }
         if (v.removal() != null) {
-            h.append("<h3>Removal curves</h3><p class=\"muted\">Each method's pairs predicted to raise ").append(Html.escape(v.removal().category()))
-                    .append("'s refusal most are removed and the model retrained on the rest; a method that knows which pairs teach it lowers it more than random removal.</p>");
+            h.append("<h3>Removal curves</h3><p class=\"muted\">").append(Html.escape(ValidationCharts.removalIntroduction(v.removal()))).append("</p>");
             h.append(Charts.svg(ValidationCharts.removal(v), "chart-removal", "Removal curves"));
         }
         if (!v.interference().isEmpty()) {

@@ -116,8 +116,7 @@ public final class MarkdownReport {
         }
         if (v.removal() != null) {
             Charts.png(ValidationCharts.removal(v), runDir.resolve("report-removal.png"));
-            md.append("\n### Removal curves\n\nEach method's pairs predicted to raise ").append(v.removal().category())
-                    .append("'s refusal most are removed and the model retrained on the rest.\n\n![removal](report-removal.png)\n");
+            md.append("\n### Removal curves\n\n").append(ValidationCharts.removalIntroduction(v.removal())).append("\n\n![removal](report-removal.png)\n");
         }
         if (!v.interference().isEmpty()) {
             md.append("\n### Interference against the planted truth\n\n| ranking | precision at ").append(v.interference().getFirst().planted())

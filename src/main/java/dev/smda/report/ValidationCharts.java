@@ -8,8 +8,18 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** Charts of a validation: every method's LDS beside the noise ceiling, and the removal curves. */
+/**
+ * A validation in the reports: every method's LDS beside the noise ceiling, the removal curves, the
+ * LDS table, and the texts both reports explain them with.
+ */
 final class ValidationCharts {
+
+    /** What a "vs smda" difference is, as the reports explain it. */
+    static final String FROM_SMDA = "this LDS minus smda's, paired 95% bootstrap interval over the same subsets";
+
+    /** What a "vs one more retraining" difference is, as the reports explain it. */
+    static final String FROM_RETRAINING = "against the mean of the other retrainings, this method's LDS minus one more retraining's (each held out in turn), "
+            + "paired 95% bootstrap interval over the same subsets";
 
     private static final String[] PALETTE = {"#b2182b", "#f4a582", "#2166ac", "#92c5de", "#762a83", "#1b7837", "#e08214", "#888888"};
 
@@ -140,13 +150,6 @@ final class ValidationCharts {
         };
     }
 
-    /** What a "vs smda" difference is, as the reports explain it. */
-    static final String FROM_SMDA = "this LDS minus smda's, paired 95% bootstrap interval over the same subsets";
-
-    /** What a "vs one more retraining" difference is, as the reports explain it. */
-    static final String FROM_RETRAINING = "against the mean of the other retrainings, this method's LDS minus one more retraining's (each held out in turn), "
-            + "paired 95% bootstrap interval over the same subsets";
-
     /** The paragraph that opens a validation's section of a report: what was retrained and what the scores mean. */
     static String introduction(ValidationResult v) {
         return String.format(Locale.ROOT, "The model was fine-tuned on %d random subsets of %d pairs, each %d times in different orders, and the probes "
@@ -154,6 +157,12 @@ final class ValidationCharts {
                 + "per-pair scores summed over the subset) with the change fine-tuning made; the noise ceiling is what a perfect predictor of the averaged "
                 + "outcome would score, and one more retraining what fine-tuning once more scores against the mean of the other retrainings (each held "
                 + "out in turn). Size: the predicted change's size over the actual (methods in the targets' units).", v.subsets(), v.subsetSize(), v.repeats());
+    }
+
+    /** What the removal curves show, for the category they remove pairs of. */
+    static String removalIntroduction(ValidationResult.Removal removal) {
+        return "Each method's pairs predicted to raise " + removal.category() + "'s refusal most are removed and the model retrained on the rest; "
+                + "a method that knows which pairs teach it lowers it more than random removal.";
     }
 
     /** A method's LDS on a family: with its 95% interval, its share of the noise ceiling and, where measured, its predicted size over the actual. */
