@@ -6,7 +6,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
-/** Progress of a long task: a terminal progress bar with throughput and time left, or nothing. */
+/** Progress of a long task: a terminal progress bar with throughput and time left ({@link TimeLeft}), or nothing. */
 public interface Progress extends AutoCloseable {
 
     /** Reports that {@code done} units are finished; {@code message} is shown beside the bar. */
@@ -37,12 +37,15 @@ public interface Progress extends AutoCloseable {
 
     static Factory console(PrintStream out) {
         return (task, total, unit, alreadyDone) -> {
+            TimeLeft timeLeft = new TimeLeft(alreadyDone);
             ProgressBar bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setUnit(" " + unit, 1).showSpeed()
                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).setConsumer(new ConsoleProgressBarConsumer(out))
+                    .setEtaFunction(state -> timeLeft.at(state.getMax(), state.getCurrent(), java.time.Instant.now()))
                     .startsFrom(alreadyDone, java.time.Duration.ZERO).build();
             return new Progress() {
                 @Override
                 public void stepTo(long done, String message) {
+                    timeLeft.record(done, java.time.Instant.now());
                     bar.stepTo(done);
                     if (message != null) {
                         bar.setExtraMessage(" " + message);
