@@ -281,8 +281,7 @@ public final class HtmlReport {
                     .append(v.interference().getFirst().planted()).append("</th><th>average precision</th><th>surprise pairs in the top</th><th>flagged</th></tr></thead><tbody>");
             for (ValidationResult.InterferenceScore s : v.interference()) {
                 h.append("<tr><td>").append(Html.escape(s.ranking())).append(String.format(Locale.ROOT, "</td><td>%.2f</td><td>%.2f</td><td>%d</td><td>",
-                        s.precisionAtPlanted(), s.averagePrecision(), s.surprisesInTop())).append(s.flagged() == null ? "" : String.format(Locale.ROOT,
-                        "%d (%d planted, %d surprises)", s.flagged(), s.flaggedPlanted(), s.surprisesFlagged())).append("</td></tr>");
+                        s.precisionAtPlanted(), s.averagePrecision(), s.surprisesInTop())).append(s.flaggedText()).append("</td></tr>");
             }
             h.append("</tbody></table>");
         }

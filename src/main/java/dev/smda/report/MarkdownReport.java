@@ -80,8 +80,7 @@ public final class MarkdownReport {
         v.noiseCeiling().values().forEach(c -> md.append(String.format(Locale.ROOT, " %.3f |", c.ceiling())));
         if (v.noiseCeiling().values().stream().anyMatch(c -> c.additive() != null)) {
             md.append("\n| *additive bound* |");
-            v.noiseCeiling().values().forEach(c -> md.append(c.additive() == null ? " \u2013 |"
-                    : String.format(Locale.ROOT, " %.0f%% [%.0f, %.0f] |", 100 * c.additive().share(), 100 * c.additive().low(), 100 * c.additive().high())));
+            v.noiseCeiling().values().forEach(c -> md.append(' ').append(c.additive() == null ? "\u2013" : c.additive().text()).append(" |"));
         }
         if (v.noiseCeiling().values().stream().anyMatch(c -> c.oneRetraining() != null)) {
             md.append("\n| *one more retraining* |");
@@ -123,8 +122,7 @@ public final class MarkdownReport {
                     .append(" | average precision | surprise pairs in the top | flagged |\n|---|---:|---:|---:|---|\n");
             for (ValidationResult.InterferenceScore i : v.interference()) {
                 md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %d | %s |%n", escape(i.ranking()), i.precisionAtPlanted(), i.averagePrecision(),
-                        i.surprisesInTop(), i.flagged() == null ? "" : String.format(Locale.ROOT, "%d (%d planted, %d surprises)", i.flagged(), i.flaggedPlanted(),
-                                i.surprisesFlagged())));
+                        i.surprisesInTop(), i.flaggedText()));
             }
         }
     }

@@ -172,7 +172,7 @@ final class ValidationCharts {
     }
 
     static String difference(String label, ValidationResult.Difference d) {
-        return String.format(Locale.ROOT, "%s %+.3f [%+.3f, %+.3f]", label, d.difference(), d.low(), d.high());
+        return label + " " + d.text();
     }
 
     /** The LDS table: per method and family, the LDS with its interval and share of the ceiling, the predicted/actual size, and the difference from smda. */
@@ -183,8 +183,8 @@ final class ValidationCharts {
             h.append("<th>").append(Html.escape(e.getKey())).append(String.format(Locale.ROOT, "<br><span class=\"muted\">ceiling %.3f</span>",
                     e.getValue().ceiling()));
             if (additive != null) {
-                h.append(String.format(Locale.ROOT, "<br><span class=\"muted\" title=\"%s\">additive bound %.0f%% [%.0f, %.0f]</span>",
-                        Html.escape(ValidationResult.AdditiveBound.MEANING), 100 * additive.share(), 100 * additive.low(), 100 * additive.high()));
+                h.append("<br><span class=\"muted\" title=\"").append(Html.escape(ValidationResult.AdditiveBound.MEANING)).append("\">additive bound ")
+                        .append(additive.text()).append("</span>");
             }
             if (e.getValue().oneRetraining() != null) {
                 h.append(String.format(Locale.ROOT, "<br><span class=\"muted\" title=\"%s\">one more retraining %.3f</span>",

@@ -18,8 +18,7 @@ public final class ValidationReport {
         }
         ceilingRow(sb, r, "noise ceiling", c -> String.format(Locale.ROOT, "%.3f (rho1 %.3f)", c.ceiling(), c.repeatAgreement()));
         if (r.noiseCeiling().values().stream().anyMatch(c -> c.additive() != null)) {
-            ceilingRow(sb, r, "additive bound", c -> c.additive() == null ? "-"
-                    : String.format(Locale.ROOT, "%.0f%% [%.0f, %.0f]", 100 * c.additive().share(), 100 * c.additive().low(), 100 * c.additive().high()));
+            ceilingRow(sb, r, "additive bound", c -> c.additive() == null ? "-" : c.additive().text());
         }
         if (r.noiseCeiling().values().stream().anyMatch(c -> c.oneRetraining() != null)) {
             ceilingRow(sb, r, "one more retraining", c -> c.oneRetraining() == null ? "-" : String.format(Locale.ROOT, "%.3f", c.oneRetraining()));
@@ -69,7 +68,7 @@ public final class ValidationReport {
                     r.interference().getFirst().planted(), r.interference().getFirst().planted()));
             for (ValidationResult.InterferenceScore s : r.interference()) {
                 sb.append(String.format(Locale.ROOT, "  %-38s %5.2f %5.2f %3d%s%n", s.ranking(), s.precisionAtPlanted(), s.averagePrecision(), s.surprisesInTop(),
-                        s.flagged() == null ? "" : String.format(Locale.ROOT, "   flagged %d (%d planted, %d surprises)", s.flagged(), s.flaggedPlanted(), s.surprisesFlagged())));
+                        s.flagged() == null ? "" : "   flagged " + s.flaggedText()));
             }
         }
         return sb.toString();
@@ -98,7 +97,7 @@ public final class ValidationReport {
             for (String family : r.noiseCeiling().keySet()) {
                 ValidationResult.FamilyScore f = m.families().get(family);
                 ValidationResult.Difference d = f == null ? null : kind.apply(f);
-                sb.append(String.format(Locale.ROOT, " %24s", d == null ? "-" : String.format(Locale.ROOT, "%+.3f [%+.3f, %+.3f]", d.difference(), d.low(), d.high())));
+                sb.append(String.format(Locale.ROOT, " %24s", d == null ? "-" : d.text()));
             }
             sb.append('\n');
         }

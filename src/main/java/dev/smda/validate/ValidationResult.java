@@ -31,6 +31,11 @@ public record ValidationResult(String run, ValidationConfig settings, int subset
 
         /** What the figure means, as reports explain it. */
         public static final String MEANING = "the share of the ceiling the best sum of per-pair scores reaches, 95% interval over subsets";
+
+        /** As the reports write it: "91% [74, 105]". */
+        public String text() {
+            return String.format(java.util.Locale.ROOT, "%.0f%% [%.0f, %.0f]", 100 * share, 100 * low, 100 * high);
+        }
     }
 
     /**
@@ -43,7 +48,13 @@ public record ValidationResult(String run, ValidationConfig settings, int subset
     public record FamilyScore(double lds, double low, double high, double ofCeiling, Double sizeRatio, Difference fromSmda, Difference fromRetraining) {}
 
     /** One LDS minus another over the same subsets, with a 95% paired bootstrap interval (the same resamples for both). */
-    public record Difference(double difference, double low, double high) {}
+    public record Difference(double difference, double low, double high) {
+
+        /** As the reports write it: "+0.064 [+0.010, +0.120]". */
+        public String text() {
+            return String.format(java.util.Locale.ROOT, "%+.3f [%+.3f, %+.3f]", difference, low, high);
+        }
+    }
 
     public record MethodResult(String name, String description, Map<String, FamilyScore> families) {}
 
@@ -62,5 +73,11 @@ public record ValidationResult(String run, ValidationConfig settings, int subset
      * for SMDA's own analysis the pairs it flagged.
      */
     public record InterferenceScore(String ranking, int planted, double precisionAtPlanted, double averagePrecision, int surprisesInTop, Integer flagged,
-            Integer flaggedPlanted, Integer surprisesFlagged) {}
+            Integer flaggedPlanted, Integer surprisesFlagged) {
+
+        /** The flagged pairs as the reports write them, "20 (20 planted, 0 surprises)"; empty for a ranking that flags none. */
+        public String flaggedText() {
+            return flagged == null ? "" : String.format(java.util.Locale.ROOT, "%d (%d planted, %d surprises)", flagged, flaggedPlanted, surprisesFlagged);
+        }
+    }
 }
