@@ -372,32 +372,38 @@ def pathways(run, folder):
 
 def pathway_weights(run, test, weights, samples):
     """Each pair's Δβ with its ΔX scaled by each weight against the dy pathway, scored per coefficient as the run's own;
-    and the probes' Δy with each subset's mean over the probes removed, the part of it that the ΔY pathway reads."""
+    and what each pathway reads: the probes' Δy with each subset's mean over the probes removed, and the features' ΔX."""
     policy = Policy(run)
     effects = list(pair_effects(run).values())
     variants = [(f"dX weighed {w:g}", policy, np.array([policy.refit(policy.x_refit + w * e["dX"], policy.y0 + e["dy"]) - policy.beta_refit
                                                           for e in effects])) for w in [1.0] + weights]
     coefficient_sweep(test, variants, samples)
-    dy = np.array([e["dy"] for e in effects])
+    summed_dy = test.membership @ np.array([e["dy"] for e in effects])
     for label, centre in [("probes' dy", lambda a: a), ("probes' dy, each subset's mean over the probes removed", lambda a: a - a.mean(-1, keepdims=True))]:
-        at = copy.copy(test)
-        at.orders = {**test.orders, "probes": centre(test.orders["probes"])}
-        at.actual = {**test.actual, "probes": at.orders["probes"].mean(0)}
-        ceiling = float(np.nanmean(at.ceilings("probes")))
-        lds = float(np.nanmean(target_spearman(centre(test.membership @ dy), at.actual["probes"])))
-        orders = at.orders["probes"]
-        one = np.mean([np.nanmean(target_spearman(orders[h], np.delete(orders, h, 0).mean(0))) for h in range(len(orders))])
-        print(f"{label}: ceiling {ceiling:.3f}, smda's summed dy {lds:.3f} ({lds / ceiling:.0%}), one more retraining {one:.3f}")
+        orders = centre(test.orders["probes"])
+        ceiling, lds = scored_as_targets(test, orders, centre(summed_dy))
+        print(f"{label}: ceiling {ceiling:.3f}, smda's summed dy {lds:.3f} ({lds / ceiling:.0%}), one more retraining {one_more_retraining(orders):.3f}")
     # what the ΔX pathway reads: each (probe, feature) entry active at the base (the run's ΔX is linearised there)
     active = (policy.x0 != 0).reshape(-1)
-    orders = np.array([[o["X"] - policy.x0 for o in retrainings(test.folder, s)] for s in range(len(test.membership))])
-    at = copy.copy(test)
-    at.orders = {**test.orders, "probes": orders.transpose(1, 0, 2, 3).reshape(orders.shape[1], orders.shape[0], -1)[:, :, active]}
-    at.actual = {**test.actual, "probes": at.orders["probes"].mean(0)}
-    ceiling = float(np.nanmean(at.ceilings("probes")))
-    summed = (test.membership @ np.array([e["dX"] for e in effects]).reshape(len(effects), -1))[:, active]
-    lds = float(np.nanmean(target_spearman(summed, at.actual["probes"])))
+    changes = np.array([[o["X"] - policy.x0 for o in retrainings(test.folder, s)] for s in range(len(test.membership))])
+    orders = changes.transpose(1, 0, 2, 3).reshape(changes.shape[1], changes.shape[0], -1)[:, :, active]
+    summed_dx = (test.membership @ np.array([e["dX"] for e in effects]).reshape(len(effects), -1))[:, active]
+    ceiling, lds = scored_as_targets(test, orders, summed_dx)
     print(f"features' dX, each probe's active feature a target ({active.sum()}): ceiling {ceiling:.3f}, smda's summed dX {lds:.3f} ({lds / ceiling:.0%})")
+
+
+def scored_as_targets(test, orders, predicted):
+    """The noise ceiling of targets given as their retrained changes per order ([order][subset][target]), and the
+    LDS of a prediction of them ([subset][target]), each the mean over the targets."""
+    at = copy.copy(test)
+    at.orders = {**test.orders, "probes": orders}
+    at.actual = {**test.actual, "probes": orders.mean(0)}
+    return float(np.nanmean(at.ceilings("probes"))), float(np.nanmean(target_spearman(predicted, at.actual["probes"])))
+
+
+def one_more_retraining(orders):
+    """One more retraining's mean LDS against the mean of the other orders, each order held out in turn."""
+    return float(np.mean([np.nanmean(target_spearman(orders[h], np.delete(orders, h, 0).mean(0))) for h in range(len(orders))]))
 
 
 def lambda_sweep(run, test, lambdas, samples):
@@ -496,12 +502,9 @@ def one_retraining(test, scores):
     for family in FAMILIES:
         orders = test.orders[family]
         predicted = test.membership @ scores[family]
-        one, ours = [], []
-        for held in range(len(orders)):
-            rest = np.delete(orders, held, 0).mean(0)
-            one.append(np.nanmean(target_spearman(orders[held], rest)))
-            ours.append(np.nanmean(target_spearman(predicted, rest)))
-        print(f"{family}: one more retraining {np.mean(one):.3f}, smda minus it {np.mean(ours) - np.mean(one):+.3f}")
+        one = one_more_retraining(orders)
+        ours = np.mean([np.nanmean(target_spearman(predicted, np.delete(orders, h, 0).mean(0))) for h in range(len(orders))])
+        print(f"{family}: one more retraining {one:.3f}, smda minus it {ours - one:+.3f}")
 
 
 def by_kind(run, test, scores):
