@@ -55,9 +55,9 @@ class MarkdownReportTest {
             String section = text.substring(text.indexOf("## Is the attribution right?"));
             assertTrue(section.contains("16 random subsets of 100 pairs, each 2 times"), section);
             assertTrue(section.startsWith("## Is the attribution right?") && text.indexOf("## Interference") < text.indexOf(section), "after the run's own sections");
+            ValidationResult.FamilyScore smdaProbes = validation.methods().getFirst().families().get("probes");
             ValidationResult.FamilyScore smdaCoefficients = validation.methods().getFirst().families().get("coefficients");
-            assertTrue(section.contains(String.format(Locale.ROOT, "| smda | %.3f [%.3f, %.3f]", validation.methods().getFirst().families().get("probes").lds(),
-                    validation.methods().getFirst().families().get("probes").low(), validation.methods().getFirst().families().get("probes").high())), section);
+            assertTrue(section.contains(String.format(Locale.ROOT, "| smda | %.3f [%.3f, %.3f]", smdaProbes.lds(), smdaProbes.low(), smdaProbes.high())), section);
             assertTrue(section.contains(String.format(Locale.ROOT, "%.3f [%.3f, %.3f] (%.0f%%)", smdaCoefficients.lds(), smdaCoefficients.low(),
                     smdaCoefficients.high(), 100 * smdaCoefficients.ofCeiling())), section);
             for (ValidationResult.MethodResult m : validation.methods()) {
