@@ -4,8 +4,8 @@
 Writes small SAE folders in the layouts the community publishes (SAELens 6.x and pre-6 cfg.json,
 sparsify) under src/test/resources/fixtures/sae/, each with reference.safetensors: an input batch x,
 the features SAELens (or sparsify) computes for it, and the reconstruction. The encode rules follow
-SAELens's StandardSAE, TopKSAE, JumpReLUSAE (BatchTopK saved as top-k with the same k) and
-sparsify's SparseCoder, written out here in float64.
+SAELens's StandardSAE, TopKSAE, JumpReLUSAE, GatedSAE (BatchTopK saved as top-k with the same k)
+and sparsify's SparseCoder, written out here in float64.
 
     /usr/bin/python3 scripts/reference/sae_reference.py
 """
@@ -109,6 +109,22 @@ def sparsify_case(name, k):
     write_case(name, cfg, w, feats, recon, x, weights_file="sae.safetensors")
 
 
+def gated_case(name):
+    """SAELens's GatedSAE: a gate path decides which features fire, a magnitude path their values."""
+    w = {"W_enc": rand(D_IN, D_SAE, scale=0.5), "b_gate": rand(D_SAE, scale=0.2), "r_mag": rand(D_SAE, scale=0.3),
+         "b_mag": rand(D_SAE, scale=0.2), "W_dec": rand(D_SAE, D_IN, scale=0.4), "b_dec": rand(D_IN, scale=0.3)}
+    w32 = {n: t.float().double() for n, t in w.items()}
+    x = rand(7, D_IN, scale=2.0)
+    sae_in = x - w32["b_dec"]
+    active = (sae_in @ w32["W_enc"] + w32["b_gate"] > 0).double()
+    feats = active * (sae_in @ (w32["W_enc"] * w32["r_mag"].exp()) + w32["b_mag"]).relu()
+    recon = feats @ w32["W_dec"] + w32["b_dec"]
+    cfg = dict(architecture="gated", d_in=D_IN, d_sae=D_SAE, dtype="float32", device="cpu", apply_b_dec_to_input=True,
+               normalize_activations="none", reshape_activations="none",
+               metadata=dict(sae_lens_version="6.18.0", model_name="tiny", hook_name="blocks.1.hook_resid_post"))
+    write_case(name, cfg, w, feats, recon, x)
+
+
 saelens_case("saelens-relu", "standard")
 saelens_case("saelens-relu-cnr", "standard", normalize="constant_norm_rescale", apply_b_dec=False)
 saelens_case("saelens-topk-legacy", "topk", k=5, legacy=True)
@@ -116,4 +132,5 @@ saelens_case("saelens-topk-rescaled-layernorm", "topk", k=6, rescale=True, norma
 saelens_case("saelens-jumprelu", "jumprelu", jump=True)
 saelens_case("saelens-batchtopk", "batchtopk", k=4)
 sparsify_case("layers.3", 6)
+gated_case("saelens-gated")
 print("wrote", OUT)

@@ -4,6 +4,6 @@ package dev.smda.measure;
 public enum FeatureEncoding {
     /** The SAE's own encoder (its input conventions and activation function: TopK, JumpReLU, ...). */
     SAE,
-    /** ReLU(h W_enc + b_enc) for every feature, as the paper writes it: dense, no b_dec, no top-k. */
+    /** ReLU(h W_enc + b_enc) for every feature, as the paper writes it: dense, no b_dec, no top-k (a gated SAE: its magnitude path). */
     DENSE_RELU
 }

@@ -27,7 +27,7 @@ import java.util.stream.IntStream;
  *
  * <p>Features come from the SAE's own encoder (or dense ReLU(hW + b)), or, for a measurer
  * {@link #frozenAt frozen} at a base measurement, from the pre-activations gated where the base was
- * active: the encoder linearised at the base activations, TopK and JumpReLU with their active sets
+ * active: the encoder linearised at the base activations, TopK, JumpReLU and gated with their active sets
  * fixed as ReLU's gate is. The same computation, left connected to autograd, gives the gradient of
  * any linear functional of the measurement ({@link #functional}).
  */
@@ -326,7 +326,7 @@ public final class ProbeMeasurer {
         NDArray picked = Tensors.cast(acts.reshape(-1, d).get(Tensors.owned(acts.getManager(), rows.stream().mapToLong(Long::longValue).toArray())), sae.dtype());
         NDArray columns = Tensors.owned(picked.getManager(), IntStream.of(featureIds).asLongStream().toArray());
         NDArray pre = encoding == FeatureEncoding.DENSE_RELU
-                ? picked.matMul(sae.parameter(Sae.W_ENC).get(new NDIndex(":, {}", columns))).add(sae.parameter(Sae.B_ENC).get(columns))
+                ? picked.matMul(sae.encoderWeights().get(new NDIndex(":, {}", columns))).add(sae.encoderBias().get(columns))
                 : null;
         if (gates != null) {
             NDArray preActivations = pre != null ? pre : sae.preActivationsOf(picked).get(new NDIndex(":, {}", columns));

@@ -14,17 +14,21 @@ import java.util.Map;
 
 /**
  * A sparse autoencoder over a model's activations, with SAELens's parameters and conventions:
- * {@code W_enc [d_in, d_sae]}, {@code b_enc [d_sae]}, {@code W_dec [d_sae, d_in]}, {@code b_dec [d_in]}.
- * Encoding is {@code act((x - b_dec) W_enc + b_enc)}; decoding {@code f W_dec + b_dec}. One subclass
- * per activation function. Immutable, like the model: training makes new SAEs.
+ * {@code W_enc [d_in, d_sae]}, {@code b_enc [d_sae]}, {@code W_dec [d_sae, d_in]}, {@code b_dec [d_in]}
+ * (and what each architecture adds, {@link SaeArchitecture#parameterNames}). Encoding is
+ * {@code act((x - b_dec) W_enc + b_enc)}; decoding {@code f W_dec + b_dec}. One subclass per
+ * activation function. Immutable, like the model: training makes new SAEs.
  */
-public abstract sealed class Sae implements AutoCloseable permits ReluSae, TopKSae, JumpReluSae {
+public abstract sealed class Sae implements AutoCloseable permits ReluSae, TopKSae, JumpReluSae, GatedSae {
 
     public static final String W_ENC = "W_enc";
     public static final String B_ENC = "b_enc";
     public static final String W_DEC = "W_dec";
     public static final String B_DEC = "b_dec";
     public static final String THRESHOLD = "threshold";
+    public static final String B_GATE = "b_gate";
+    public static final String R_MAG = "r_mag";
+    public static final String B_MAG = "b_mag";
 
     protected final SaeConfig config;
     protected final Map<String, NDArray> params;
@@ -38,16 +42,15 @@ public abstract sealed class Sae implements AutoCloseable permits ReluSae, TopKS
             if (!params.containsKey(name)) {
                 throw new IllegalArgumentException("SAE parameter " + name + " missing");
             }
-        }
-        check(W_ENC, config.dIn(), config.dSae());
-        check(B_ENC, config.dSae());
-        check(W_DEC, config.dSae(), config.dIn());
-        check(B_DEC, config.dIn());
-    }
-
-    private void check(String name, long... shape) {
-        if (!java.util.Arrays.equals(params.get(name).getShape().getShape(), shape)) {
-            throw new BadInputException("SAE parameter " + name + " has shape " + params.get(name).getShape() + ", expected " + java.util.Arrays.toString(shape));
+            long[] expected = switch (name) {
+                case W_ENC -> new long[] {config.dIn(), config.dSae()};
+                case W_DEC -> new long[] {config.dSae(), config.dIn()};
+                case B_DEC -> new long[] {config.dIn()};
+                default -> new long[] {config.dSae()};
+            };
+            if (!java.util.Arrays.equals(params.get(name).getShape().getShape(), expected)) {
+                throw new BadInputException("SAE parameter " + name + " has shape " + params.get(name).getShape() + ", expected " + java.util.Arrays.toString(expected));
+            }
         }
     }
 
@@ -57,6 +60,7 @@ public abstract sealed class Sae implements AutoCloseable permits ReluSae, TopKS
             case RELU -> new ReluSae(config, params, owned);
             case TOPK, BATCHTOPK -> new TopKSae(config, params, owned);
             case JUMPRELU -> new JumpReluSae(config, params, owned);
+            case GATED -> new GatedSae(config, params, owned);
         };
     }
 
@@ -77,8 +81,8 @@ public abstract sealed class Sae implements AutoCloseable permits ReluSae, TopKS
     }
 
     /** Parameters this architecture has. */
-    public List<String> parameterNames() {
-        return List.of(W_ENC, B_ENC, W_DEC, B_DEC);
+    public final List<String> parameterNames() {
+        return config.architecture().parameterNames();
     }
 
     /** Feature activations {@code [..., d_sae]} of activations {@code [..., d_in]}. */
@@ -98,7 +102,17 @@ public abstract sealed class Sae implements AutoCloseable permits ReluSae, TopKS
     /** {@code (x - b_dec) W_enc + b_enc} of an already normalised input. */
     protected NDArray preActivations(NDArray normalized) {
         NDArray in = config.applyBDecToInput() ? normalized.sub(params.get(B_DEC)) : normalized;
-        return in.matMul(params.get(W_ENC)).add(params.get(B_ENC));
+        return in.matMul(encoderWeights()).add(encoderBias());
+    }
+
+    /** The weights {@code [d_in, d_sae]} of the pre-activations whose activation is a feature's value. */
+    public NDArray encoderWeights() {
+        return params.get(W_ENC);
+    }
+
+    /** The bias {@code [d_sae]} of those pre-activations. */
+    public NDArray encoderBias() {
+        return params.get(B_ENC);
     }
 
     /** The activation function: pre-activations to feature activations. */

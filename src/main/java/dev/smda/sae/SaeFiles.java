@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
  * SAE folders as the community publishes them:
  * <ul>
  *   <li>SAELens: {@code cfg.json} + {@code sae_weights.safetensors} ({@code W_enc [d_in, d_sae]},
- *       {@code b_enc}, {@code W_dec [d_sae, d_in]}, {@code b_dec}, {@code threshold} for JumpReLU).
+ *       {@code b_enc}, {@code W_dec [d_sae, d_in]}, {@code b_dec}, {@code threshold} for JumpReLU;
+ *       {@code b_gate}, {@code r_mag}, {@code b_mag} in place of {@code b_enc} for gated SAEs).
  *       Both the 6.x config layout (hook and model under {@code metadata}) and the older flat one
  *       ({@code activation_fn_str}, {@code activation_fn_kwargs.k}) are read.</li>
  *   <li>EleutherAI sparsify: {@code cfg.json} ({@code d_in}, {@code k}, {@code num_latents} or
@@ -72,7 +73,8 @@ public final class SaeFiles {
         }
         SaeArchitecture arch = SaeArchitecture.parse(archName);
         if (arch == null) {
-            throw new BadInputException(where + ": architecture '" + archName + "' is not supported (standard, topk, batchtopk, jumprelu)");
+            throw new BadInputException(where + ": architecture '" + archName + "' is not supported ("
+                    + java.util.Arrays.stream(SaeArchitecture.values()).map(SaeArchitecture::saeLensName).collect(java.util.stream.Collectors.joining(", ")) + ")");
         }
         JsonNode norm = cfg.path("normalize_activations");
         ActivationNormalization normalization = norm.isBoolean()
@@ -110,9 +112,7 @@ public final class SaeFiles {
                 }
             }
             Map<String, NDArray> params = new LinkedHashMap<>();
-            for (String name : config.architecture() == SaeArchitecture.JUMPRELU
-                    ? new String[] {Sae.W_ENC, Sae.B_ENC, Sae.W_DEC, Sae.B_DEC, Sae.THRESHOLD}
-                    : new String[] {Sae.W_ENC, Sae.B_ENC, Sae.W_DEC, Sae.B_DEC}) {
+            for (String name : config.architecture().parameterNames()) {
                 if (weights.info(name) == null) {
                     throw new BadInputException(folder.resolve(SAELENS_WEIGHTS) + ": missing tensor '" + name + "'");
                 }

@@ -12,7 +12,9 @@ import dev.smda.lm.Decoding;
 import dev.smda.lm.LanguageModel;
 import dev.smda.lm.Models;
 import dev.smda.model.TokenBatch;
+import dev.smda.sae.ActivationNormalization;
 import dev.smda.sae.Sae;
+import dev.smda.sae.SaeArchitecture;
 import dev.smda.sae.SaeConfig;
 import dev.smda.tensor.Torch;
 import dev.smda.testing.TinyChatModel;
@@ -24,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class ProbeMeasurerTest {
 
@@ -87,11 +91,12 @@ class ProbeMeasurerTest {
 
     /**
      * The measurer frozen at a base measurement reproduces the base, and the gradient of a linear
-     * functional of its y and X (a TopK SAE, its active set frozen) matches central finite
+     * functional of its y and X (a TopK or gated SAE, its active set frozen) matches central finite
      * differences along a random direction of every weight, in double precision.
      */
-    @Test
-    void frozenGatesReproduceTheBaseAndFunctionalGradientsMatchFiniteDifferences() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = SaeArchitecture.class, names = {"TOPK", "GATED"})
+    void frozenGatesReproduceTheBaseAndFunctionalGradientsMatchFiniteDifferences(SaeArchitecture architecture) throws Exception {
         Path model = TinyChatModel.create(dir.resolve("m3"), 3);
         try (LanguageModel lm = Models.open(model, DataType.FLOAT64); NDManager m = Torch.newManager()) {
             RefusalOpenings tree = RefusalOpenings.of(lm.tokenizer(), List.of("I can't", "Sorry"));
@@ -102,10 +107,13 @@ class ProbeMeasurerTest {
             java.util.Random random = new java.util.Random(4);
             Map<String, NDArray> params = new LinkedHashMap<>();
             params.put(Sae.W_ENC, TinyWorld.gaussian(m, random, new Shape(32, 40), 0.5));
-            params.put(Sae.B_ENC, TinyWorld.gaussian(m, random, new Shape(40), 0.1));
+            for (String bias : architecture == SaeArchitecture.GATED ? List.of(Sae.B_GATE, Sae.R_MAG, Sae.B_MAG) : List.of(Sae.B_ENC)) {
+                params.put(bias, TinyWorld.gaussian(m, random, new Shape(40), 0.1));
+            }
             params.put(Sae.W_DEC, TinyWorld.gaussian(m, random, new Shape(40, 32), 0.3));
             params.put(Sae.B_DEC, TinyWorld.gaussian(m, random, new Shape(32), 0.1));
-            Sae sae = Sae.of(SaeConfig.topK(32, 40, 6, "blocks.0.hook_resid_post", "tiny"), params, null);
+            Sae sae = Sae.of(new SaeConfig(architecture, 32, 40, architecture.isTopK() ? 6 : 0, "blocks.0.hook_resid_post", "tiny", true,
+                    ActivationNormalization.NONE, false), params, null);
             int[] chosen = {3, 0, 39, 12, 20, 7};
             double[] cY = random.doubles(probes.size()).map(v -> v - 0.5).toArray();
             double[][] cX = new double[probes.size()][chosen.length];

@@ -39,6 +39,7 @@ class SaeReferenceTest {
         "saelens-topk-rescaled-layernorm,TOPK,blocks.1.hook_resid_post",
         "saelens-jumprelu,JUMPRELU,blocks.1.hook_resid_post",
         "saelens-batchtopk,BATCHTOPK,blocks.1.hook_resid_post",
+        "saelens-gated,GATED,blocks.1.hook_resid_post",
         "layers.3,TOPK,blocks.3.hook_resid_post"})
     void encodesAndReconstructsAsTheReference(String fixture, SaeArchitecture architecture, String hook) throws Exception {
         Path folder = Fixtures.path("sae/" + fixture);
@@ -49,6 +50,10 @@ class SaeReferenceTest {
             assertEquals(hook, sae.config().hookName());
             assertClose(ref.doubles("features"), features.toDoubleArray(), 1e-12, fixture + " features");
             assertClose(ref.doubles("reconstruction"), recon.toDoubleArray(), 1e-12, fixture + " reconstruction");
+            // what the attribution linearises: a fired feature's value is its pre-activation
+            try (NDArray pre = sae.preActivationsOf(x); NDArray fired = features.gt(0).toType(DataType.FLOAT64, false); NDArray frozen = pre.mul(fired)) {
+                assertClose(ref.doubles("features"), frozen.toDoubleArray(), 1e-12, fixture + " pre-activations on the active set");
+            }
             if (architecture.isTopK()) {
                 double[] f = features.toDoubleArray();
                 for (int row = 0; row < 7; row++) {
@@ -63,7 +68,7 @@ class SaeReferenceTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"saelens-jumprelu", "saelens-topk-legacy", "layers.3"})
+    @CsvSource({"saelens-jumprelu", "saelens-gated", "saelens-topk-legacy", "layers.3"})
     void savedFoldersLoadBackIdentically(String fixture, @TempDir Path dir) throws Exception {
         Path folder = Fixtures.path("sae/" + fixture);
         try (Sae sae = SaeFiles.load(folder, DataType.FLOAT32, null)) {
@@ -90,15 +95,17 @@ class SaeReferenceTest {
         }
     }
 
+    /** A standard SAE's folder with one text of its cfg.json replaced is refused, naming the file and what is wrong. */
     @ParameterizedTest
-    @CsvSource({"gated,architecture 'gated' is not supported", "badnorm,normalize_activations 'sometimes' is not supported"})
-    void unsupportedConfigsAreRefusedNamingTheField(String variant, String message, @TempDir Path dir) throws Exception {
+    @CsvSource(delimiter = '|', value = {
+        "\"standard\"|\"temporal\"|cfg.json|architecture 'temporal' is not supported",
+        "\"normalize_activations\": \"none\"|\"normalize_activations\": \"sometimes\"|cfg.json|normalize_activations 'sometimes' is not supported",
+        "\"standard\"|\"gated\"|sae_weights.safetensors|missing tensor 'b_gate'"})
+    void unsupportedConfigsAreRefusedNamingTheField(String text, String replacement, String file, String message, @TempDir Path dir) throws Exception {
         Path src = Fixtures.path("sae/saelens-relu");
         Files.copy(src.resolve("sae_weights.safetensors"), dir.resolve("sae_weights.safetensors"));
-        String cfg = Files.readString(src.resolve("cfg.json"));
-        cfg = variant.equals("gated") ? cfg.replace("\"standard\"", "\"gated\"") : cfg.replace("\"normalize_activations\": \"none\"", "\"normalize_activations\": \"sometimes\"");
-        Files.writeString(dir.resolve("cfg.json"), cfg);
+        Files.writeString(dir.resolve("cfg.json"), Files.readString(src.resolve("cfg.json")).replace(text, replacement));
         String error = assertThrows(BadInputException.class, () -> SaeFiles.load(dir, DataType.FLOAT32, null)).getMessage();
-        assertTrue(error.contains("cfg.json") && error.contains(message), error);
+        assertTrue(error.contains(file) && error.contains(message), error);
     }
 }
