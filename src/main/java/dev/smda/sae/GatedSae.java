@@ -22,10 +22,10 @@ public final class GatedSae extends Sae {
 
     GatedSae(SaeConfig config, Map<String, NDArray> params, NDManager owned) {
         super(config, params, owned);
-        NDArray scale = params.get(R_MAG).exp();
-        magnitudeWeights = params.get(W_ENC).mul(scale);
-        gateThreshold = params.get(B_MAG).sub(params.get(B_GATE).mul(scale));
-        scale.close();
+        try (NDArray scale = params.get(R_MAG).exp(); NDArray gateBias = params.get(B_GATE).mul(scale)) {
+            magnitudeWeights = params.get(W_ENC).mul(scale);
+            gateThreshold = params.get(B_MAG).sub(gateBias);
+        }
         // kept for the SAE's life, not freed with a scope it happens to be made in
         NDScope.unregister(magnitudeWeights, gateThreshold);
     }
