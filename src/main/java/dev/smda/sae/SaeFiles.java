@@ -70,6 +70,10 @@ public final class SaeFiles {
         int k = cfg.path("k").asInt(cfg.path("activation_fn_kwargs").path("k").asInt(0));
         if (archName.equals("standard") && activation.equals("topk")) {
             archName = "topk";
+        } else if (archName.equals("standard") && !activation.equals("relu")) {
+            // older SAELens trained standard SAEs with other activations (tanh-relu): refused, not read as ReLU
+            throw new BadInputException(where + ": " + (cfg.has("activation_fn") ? "activation_fn" : "activation_fn_str") + " '" + activation
+                    + "' is not supported for a standard SAE (relu, topk)");
         }
         SaeArchitecture arch = SaeArchitecture.parse(archName);
         if (arch == null) {
