@@ -67,7 +67,13 @@ public final class SaeFiles {
         JsonNode meta = cfg.path("metadata");
         String archName = cfg.path("architecture").asText("standard");
         String activation = cfg.path("activation_fn").asText(cfg.path("activation_fn_str").asText("relu"));
-        int k = cfg.path("k").asInt(cfg.path("activation_fn_kwargs").path("k").asInt(0));
+        JsonNode kNode = cfg.has("k") ? cfg.get("k") : cfg.path("activation_fn_kwargs").path("k");
+        if (kNode.isNumber() && kNode.asDouble() != Math.rint(kNode.asDouble())) {
+            // SAELens's batch top-k may keep a fractional k per token on average; its inference form is a JumpReLU SAE
+            throw new BadInputException(where + ": k " + kNode.asText() + " is not a whole number (a top-k SAE keeps k features per token; "
+                    + "save a batch top-k SAE for inference with SAELens, as a JumpReLU SAE, and give that folder)");
+        }
+        int k = kNode.asInt(0);
         if (archName.equals("standard") && activation.equals("topk")) {
             archName = "topk";
         } else if (archName.equals("standard") && !activation.equals("relu")) {

@@ -101,7 +101,8 @@ class SaeReferenceTest {
         "\"standard\"|\"temporal\"|cfg.json|architecture 'temporal' is not supported",
         "\"normalize_activations\": \"none\"|\"normalize_activations\": \"sometimes\"|cfg.json|normalize_activations 'sometimes' is not supported",
         "\"standard\"|\"gated\"|sae_weights.safetensors|missing tensor 'b_gate'",
-        "\"standard\",|\"standard\", \"activation_fn_str\": \"tanh-relu\",|cfg.json|activation_fn_str 'tanh-relu' is not supported for a standard SAE"})
+        "\"standard\",|\"standard\", \"activation_fn_str\": \"tanh-relu\",|cfg.json|activation_fn_str 'tanh-relu' is not supported for a standard SAE",
+        "\"standard\",|\"batchtopk\", \"k\": 4.5,|cfg.json|k 4.5 is not a whole number"})
     void unsupportedConfigsAreRefusedNamingTheField(String text, String replacement, String file, String message, @TempDir Path dir) throws Exception {
         Path src = Fixtures.path("sae/saelens-relu");
         Files.copy(src.resolve("sae_weights.safetensors"), dir.resolve("sae_weights.safetensors"));
