@@ -48,6 +48,11 @@ final class Charts {
                 (int) Math.round(255 + (end[2] - 255) * a));
     }
 
+    /** A feature's name followed by its label, or the name alone for an unlabelled feature (an SAE without features.json). */
+    static String named(String name, String label) {
+        return label == null || label.isEmpty() ? name : name + " " + label;
+    }
+
     static String shorten(String s, int max) {
         if (s == null) {
             return "";
@@ -84,9 +89,9 @@ final class Charts {
                     int id = d.policy.featureIds()[j];
                     double v = d.policy.coef()[j];
                     double y = 30 + 22 * r;
-                    c.text(left - 8, y + 14, shorten("f" + id + " " + d.label(id), 48), 12, "end", INK);
+                    c.text(left - 8, y + 14, shorten(named("f" + id, d.label(id)), 48), 12, "end", INK);
                     double x = v >= 0 ? zero : zero + v * scale;
-                    c.rect(x, y + 3, Math.abs(v) * scale, 15, v >= 0 ? POSITIVE : NEGATIVE, String.format(Locale.ROOT, "feature %d %s: %+.4f", id, d.label(id), v),
+                    c.rect(x, y + 3, Math.abs(v) * scale, 15, v >= 0 ? POSITIVE : NEGATIVE, String.format(Locale.ROOT, "%s: %+.4f", named("feature " + id, d.label(id)), v),
                             "#" + Html.anchor("feature", String.valueOf(id)));
                     c.text(v >= 0 ? x + Math.abs(v) * scale + 4 : x - 4, y + 14, String.format(Locale.ROOT, "%+.3f", v), 11, v >= 0 ? "start" : "end", MUTED);
                 }
@@ -173,7 +178,7 @@ final class Charts {
                         int id = d.policy.featureIds()[d.topColumns[k]];
                         double v = values[r][k];
                         c.rect(150 + cw * k, y, cw - 1, cell, diverging(v, max),
-                                String.format(Locale.ROOT, "%s (%s), feature %d %s: %s %+.4g", p.pair(), p.category(), id, d.label(id), name(pathway), v),
+                                String.format(Locale.ROOT, "%s (%s), %s: %s %+.4g", p.pair(), p.category(), named("feature " + id, d.label(id)), name(pathway), v),
                                 "#" + Html.anchor("pair", p.pair()));
                     }
                 }
@@ -224,7 +229,7 @@ final class Charts {
                 for (int r = 0; r < shown.size(); r++) {
                     var g = shown.get(r);
                     double y = 34 + 34 * r;
-                    c.text(left - 10, y + 16, shorten("f" + g.feature() + " " + d.label(g.feature()), 36), 12, "end", INK);
+                    c.text(left - 10, y + 16, shorten(named("f" + g.feature(), d.label(g.feature())), 36), 12, "end", INK);
                     String link = "#" + Html.anchor("feature", String.valueOf(g.feature()));
                     interval(c, centres[0], half / max, y + 8, g.harmfulDx(), POSITIVE, "harmful, \u0394X", link);
                     interval(c, centres[0], half / max, y + 20, g.harmlessDx(), NEGATIVE, "harmless, \u0394X", link);
@@ -275,10 +280,10 @@ final class Charts {
                     c.text(left - 8, y + 13, (e.flagged() ? "\u26a0 " : "") + e.pair() + "  says " + shorten(e.category(), 20), 12, "end", INK);
                     double bar = Math.max(1, w * Math.abs(e.score()) / max);
                     c.rect(left, y + 2, bar, 13, e.flagged() ? POSITIVE : "#bbbbbb",
-                            String.format(Locale.ROOT, "%s: score %+.4g, mostly on %s, through feature %d %s (%.4g); %.0f%% of its effect off its own kind",
-                                    e.pair(), e.score(), e.mostAffectedCategory(), e.dominantFeature(), e.dominantLabel(), e.dominantChange(),
+                            String.format(Locale.ROOT, "%s: score %+.4g, mostly on %s, through %s (%.4g); %.0f%% of its effect off its own kind",
+                                    e.pair(), e.score(), e.mostAffectedCategory(), named("feature " + e.dominantFeature(), e.dominantLabel()), e.dominantChange(),
                                     100 * e.offTargetShare()), "#" + Html.anchor("pair", e.pair()));
-                    c.text(left + bar + 4, y + 13, shorten("f" + e.dominantFeature() + " " + e.dominantLabel(), 28), 11, "start", MUTED);
+                    c.text(left + bar + 4, y + 13, shorten(named("f" + e.dominantFeature(), e.dominantLabel()), 28), 11, "start", MUTED);
                 }
             }
         };

@@ -18,7 +18,7 @@ public final class TextSummary {
         sb.append(String.format("%nSymbolic policy: %d features, lambda %.3g, R^2 %.3f in sample, %.3f cross-validated (leave-one-out)%n",
                 policy.features(), policy.lambda(), policy.r2(), policy.cvR2()));
         for (PolicyText.Term t : PolicyText.topTerms(policy, 8)) {
-            sb.append(String.format("  %+8.4f  feature %-5d %s%n", t.coefficient(), t.feature(), t.label()));
+            sb.append(String.format("  %+8.4f  %s%n", t.coefficient(), Charts.named(String.format("feature %-5d", t.feature()), t.label()).stripTrailing()));
         }
         long flagged = analysis.gaps().stream().filter(CategoryGap::flagged).count();
         sb.append(String.format("%nCategory gaps: %d flagged%n", flagged));
@@ -34,8 +34,8 @@ public final class TextSummary {
             if (shown++ == 8 || !e.flagged()) {
                 break;
             }
-            sb.append(String.format("  %-10s says %-22s score %+.4f, mostly on %-20s through feature %d %s%n", e.pair(), e.category(), e.score(),
-                    e.mostAffectedCategory(), e.dominantFeature(), e.dominantLabel()));
+            sb.append(String.format("  %-10s says %-22s score %+.4f, mostly on %-20s through %s%n", e.pair(), e.category(), e.score(),
+                    e.mostAffectedCategory(), Charts.named("feature " + e.dominantFeature(), e.dominantLabel())));
         }
         if (analysis.curation() != null) {
             var c = analysis.curation();
