@@ -121,6 +121,16 @@ public final class SaeFiles {
                     }
                 }
             }
+            for (String name : weights.names()) {
+                // as SAELens's strict load does: a tensor this architecture lacks means the cfg names the wrong one
+                boolean known = config.architecture().parameterNames().contains(name) || name.equals("scaling_factor")
+                        || (config.architecture() == SaeArchitecture.BATCHTOPK && name.equals("topk_threshold"));
+                if (!known) {
+                    throw new BadInputException(folder.resolve(SAELENS_WEIGHTS) + ": tensor '" + name + "' is not a parameter of a "
+                            + config.architecture().saeLensName() + " SAE (" + String.join(", ", config.architecture().parameterNames())
+                            + "); is cfg.json's architecture right?");
+                }
+            }
             Map<String, NDArray> params = new LinkedHashMap<>();
             for (String name : config.architecture().parameterNames()) {
                 if (weights.info(name) == null) {

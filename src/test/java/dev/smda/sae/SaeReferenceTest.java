@@ -95,16 +95,18 @@ class SaeReferenceTest {
         }
     }
 
-    /** A standard SAE's folder with one text of its cfg.json replaced is refused, naming the file and what is wrong. */
+    /** An SAE folder with one text of its cfg.json replaced is refused, naming the file and what is wrong. */
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "\"standard\"|\"temporal\"|cfg.json|architecture 'temporal' is not supported",
-        "\"normalize_activations\": \"none\"|\"normalize_activations\": \"sometimes\"|cfg.json|normalize_activations 'sometimes' is not supported",
-        "\"standard\"|\"gated\"|sae_weights.safetensors|missing tensor 'b_gate'",
-        "\"standard\",|\"standard\", \"activation_fn_str\": \"tanh-relu\",|cfg.json|activation_fn_str 'tanh-relu' is not supported for a standard SAE",
-        "\"standard\",|\"batchtopk\", \"k\": 4.5,|cfg.json|k 4.5 is not a whole number"})
-    void unsupportedConfigsAreRefusedNamingTheField(String text, String replacement, String file, String message, @TempDir Path dir) throws Exception {
-        Path src = Fixtures.path("sae/saelens-relu");
+        "saelens-relu|\"standard\"|\"temporal\"|cfg.json|architecture 'temporal' is not supported",
+        "saelens-relu|\"normalize_activations\": \"none\"|\"normalize_activations\": \"sometimes\"|cfg.json|normalize_activations 'sometimes' is not supported",
+        "saelens-relu|\"standard\"|\"gated\"|sae_weights.safetensors|tensor 'b_enc' is not a parameter of a gated SAE",
+        "saelens-jumprelu|\"jumprelu\"|\"standard\"|sae_weights.safetensors|tensor 'threshold' is not a parameter of a standard SAE",
+        "saelens-gated|\"gated\"|\"jumprelu\"|sae_weights.safetensors|tensor 'b_gate' is not a parameter of a jumprelu SAE",
+        "saelens-relu|\"standard\",|\"standard\", \"activation_fn_str\": \"tanh-relu\",|cfg.json|activation_fn_str 'tanh-relu' is not supported for a standard SAE",
+        "saelens-relu|\"standard\",|\"batchtopk\", \"k\": 4.5,|cfg.json|k 4.5 is not a whole number"})
+    void unsupportedConfigsAreRefusedNamingTheField(String fixture, String text, String replacement, String file, String message, @TempDir Path dir) throws Exception {
+        Path src = Fixtures.path("sae/" + fixture);
         Files.copy(src.resolve("sae_weights.safetensors"), dir.resolve("sae_weights.safetensors"));
         Files.writeString(dir.resolve("cfg.json"), Files.readString(src.resolve("cfg.json")).replace(text, replacement));
         String error = assertThrows(BadInputException.class, () -> SaeFiles.load(dir, DataType.FLOAT32, null)).getMessage();
