@@ -3,6 +3,7 @@ package dev.smda.cli;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.smda.data.CorpusItem;
 import dev.smda.data.TextCorpus;
 import dev.smda.io.BadInputException;
@@ -30,8 +31,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "sae", mixinStandardHelpOptions = true, description = "Sparse autoencoders: train, evaluate, explain features, encode activations.",
-        subcommands = {SaeCommand.Train.class, SaeCommand.Eval.class, SaeCommand.Features.class, SaeCommand.Encode.class})
+@Command(name = "sae", mixinStandardHelpOptions = true, description = "Sparse autoencoders: inspect, train, evaluate, explain features, encode activations.",
+        subcommands = {SaeCommand.Inspect.class, SaeCommand.Train.class, SaeCommand.Eval.class, SaeCommand.Features.class, SaeCommand.Encode.class})
 final class SaeCommand implements Runnable {
 
     @picocli.CommandLine.Spec
@@ -53,6 +54,59 @@ final class SaeCommand implements Runnable {
         void check() {
             Checks.file(corpus, "--corpus");
             Checks.atLeast(maxTokensPerText, 2, "--max-tokens-per-text");
+        }
+    }
+
+    @Command(name = "inspect", mixinStandardHelpOptions = true,
+            description = "Describe an SAE folder as smda reads it: layout, architecture, widths, hook, input conventions, tensors, labels. "
+                    + "It is read whole, so an SAE smda would refuse is refused here with the same message.")
+    static final class Inspect implements Callable<Integer> {
+        @Option(names = "--sae", required = true, paramLabel = "DIR", description = "SAELens or sparsify folder.")
+        Path sae;
+
+        @Option(names = "--json", description = "Print JSON instead of text.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            Checks.folder(sae, "--sae");
+            ObjectNode o = Json.object();
+            try (Sae s = SaeFiles.load(sae, DataType.FLOAT32, null); SafeTensorsFile weights = SafeTensorsFile.open(SaeFiles.weightsFile(sae))) {
+                SaeConfig c = s.config();
+                o.put("path", sae.toString());
+                o.put("layout", weights.path().getFileName().toString().equals(SaeFiles.SAELENS_WEIGHTS) ? "SAELens" : "sparsify");
+                o.put("architecture", c.architecture().saeLensName());
+                o.put("d_in", c.dIn());
+                o.put("d_sae", c.dSae());
+                if (c.architecture().isTopK()) {
+                    o.put("k", c.k());
+                    o.put("rescale_acts_by_decoder_norm", c.rescaleActsByDecoderNorm());
+                }
+                o.put("hook_name", c.hookName());
+                o.put("model_name", c.modelName());
+                o.put("apply_b_dec_to_input", c.applyBDecToInput());
+                o.put("normalize_activations", c.normalization().saeLensName());
+                ObjectNode tensors = o.putObject("tensors");
+                for (String name : new java.util.TreeSet<>(weights.names())) {
+                    tensors.put(name, weights.dtype(name) + " " + java.util.Arrays.toString(weights.shape(name)));
+                }
+                FeatureAtlas atlas = FeatureAtlas.besideSae(sae);
+                o.put("labelled_features", atlas == null ? 0 : atlas.features().size());
+            }
+            if (json) {
+                System.out.print(Json.pretty(o));
+                return 0;
+            }
+            System.out.printf("%s (%s)%n", o.get("path").asText(), o.get("layout").asText());
+            System.out.printf("  architecture   %s, %d -> %d features%s%n", o.get("architecture").asText(), o.get("d_in").asInt(), o.get("d_sae").asInt(),
+                    o.has("k") ? ", k " + o.get("k").asInt() + (o.get("rescale_acts_by_decoder_norm").asBoolean() ? " (pre-activations scaled by decoder norms)" : "") : "");
+            System.out.printf("  reads          %s%s%n", o.get("hook_name").asText(), o.get("model_name").isNull() ? "" : " of " + o.get("model_name").asText());
+            System.out.printf("  input          b_dec %s, normalize_activations %s%n", o.get("apply_b_dec_to_input").asBoolean() ? "subtracted" : "not subtracted",
+                    o.get("normalize_activations").asText());
+            o.get("tensors").properties().forEach(t -> System.out.printf("  tensor         %-14s %s%n", t.getKey(), t.getValue().asText()));
+            int labelled = o.get("labelled_features").asInt();
+            System.out.printf("  labels         %s%n", labelled == 0 ? "none (no " + FeatureAtlas.FILE + "; smda sae features writes one)" : labelled + " features in " + FeatureAtlas.FILE);
+            return 0;
         }
     }
 

@@ -54,11 +54,17 @@ public final class SaeFiles {
             throw new BadInputException(folder + ": no " + CFG + " (expected a SAELens or sparsify SAE folder)");
         }
         JsonNode cfg = Json.read(cfgFile);
-        if (Files.isRegularFile(folder.resolve(SAELENS_WEIGHTS))) {
-            return loadSaeLens(folder, cfg, dtype, hookOverride);
-        }
-        if (Files.isRegularFile(folder.resolve(SPARSIFY_WEIGHTS))) {
-            return loadSparsify(folder, cfg, dtype, hookOverride);
+        return weightsFile(folder).getFileName().toString().equals(SAELENS_WEIGHTS)
+                ? loadSaeLens(folder, cfg, dtype, hookOverride)
+                : loadSparsify(folder, cfg, dtype, hookOverride);
+    }
+
+    /** The folder's weights: SAELens's {@code sae_weights.safetensors} or sparsify's {@code sae.safetensors}. */
+    public static Path weightsFile(Path folder) {
+        for (String name : new String[] {SAELENS_WEIGHTS, SPARSIFY_WEIGHTS}) {
+            if (Files.isRegularFile(folder.resolve(name))) {
+                return folder.resolve(name);
+            }
         }
         throw new BadInputException(folder + ": neither " + SAELENS_WEIGHTS + " nor " + SPARSIFY_WEIGHTS);
     }

@@ -130,4 +130,27 @@ class SaeCliTest {
         String[] bad = run("sae", "encode", "--sae", dir.resolve("sae").toString(), "--activations", dir.resolve("f.safetensors").toString(), "--out", dir.resolve("g.safetensors").toString());
         assertEquals("2", bad[0]);
     }
+
+    @Test
+    @Order(5)
+    void inspectDescribesTheFolderAsSmdaReadsIt() throws Exception {
+        String[] text = run("sae", "inspect", "--sae", dir.resolve("sae").toString());
+        assertEquals("0", text[0], text[1]);
+        assertTrue(text[1].contains("topk, 32 -> 64 features, k 4") && text[1].contains("reads          blocks.1.hook_resid_post")
+                && text[1].contains("64 features in features.json"), text[1]);
+        String[] json = run("sae", "inspect", "--sae", dir.resolve("sae").toString(), "--json");
+        assertEquals("0", json[0], json[1]);
+        JsonNode o = Json.MAPPER.readTree(json[1]);
+        assertEquals("SAELens", o.get("layout").asText());
+        assertEquals(List.of("W_dec", "W_enc", "b_dec", "b_enc"), iterableNames(o.get("tensors")));
+        assertEquals("F32 [32, 64]", o.get("tensors").get("W_enc").asText());
+        String[] missing = run("sae", "inspect", "--sae", dir.toString());
+        assertEquals("2", missing[0]);
+    }
+
+    private static List<String> iterableNames(JsonNode object) {
+        List<String> names = new ArrayList<>();
+        object.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
 }
