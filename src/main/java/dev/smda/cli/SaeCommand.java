@@ -59,10 +59,13 @@ final class SaeCommand implements Runnable {
 
     @Command(name = "inspect", mixinStandardHelpOptions = true,
             description = "Describe an SAE folder as smda reads it: layout, architecture, widths, hook, input conventions, tensors, labels. "
-                    + "It is read whole, so an SAE smda would refuse is refused here with the same message.")
+                    + "It is read whole, so an SAE smda would refuse is refused here with the same message; with --model, also whether it can read that model.")
     static final class Inspect implements Callable<Integer> {
         @Option(names = "--sae", required = true, paramLabel = "DIR", description = "SAELens or sparsify folder.")
         Path sae;
+
+        @Option(names = "--model", paramLabel = "PATH", description = "A model folder or GGUF file the SAE must fit (its d_in and hook; loads no model weights).")
+        Path model;
 
         @Option(names = "--json", description = "Print JSON instead of text.")
         boolean json;
@@ -70,6 +73,9 @@ final class SaeCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             Checks.folder(sae, "--sae");
+            if (model != null) {
+                Checks.model(model, "--model");
+            }
             ObjectNode o = Json.object();
             try (Sae s = SaeFiles.load(sae, DataType.FLOAT32, null); SafeTensorsFile weights = SafeTensorsFile.open(SaeFiles.weightsFile(sae))) {
                 SaeConfig c = s.config();
@@ -92,6 +98,10 @@ final class SaeCommand implements Runnable {
                 }
                 FeatureAtlas atlas = FeatureAtlas.besideSae(sae);
                 o.put("labelled_features", atlas == null ? 0 : atlas.features().size());
+                if (model != null) {
+                    s.checkFits(dev.smda.lm.ModelInfo.read(model).config(), sae.toString());
+                    o.put("fits", model.toString());
+                }
             }
             if (json) {
                 System.out.print(Json.pretty(o));
@@ -106,6 +116,9 @@ final class SaeCommand implements Runnable {
             o.get("tensors").properties().forEach(t -> System.out.printf("  tensor         %-14s %s%n", t.getKey(), t.getValue().asText()));
             int labelled = o.get("labelled_features").asInt();
             System.out.printf("  labels         %s%n", labelled == 0 ? "none (no " + FeatureAtlas.FILE + "; smda sae features writes one)" : labelled + " features in " + FeatureAtlas.FILE);
+            if (o.has("fits")) {
+                System.out.printf("  fits           %s (its hidden size and hook point)%n", o.get("fits").asText());
+            }
             return 0;
         }
     }

@@ -146,6 +146,17 @@ class SaeCliTest {
         assertEquals("F32 [32, 64]", o.get("tensors").get("W_enc").asText());
         String[] missing = run("sae", "inspect", "--sae", dir.toString());
         assertEquals("2", missing[0]);
+        String[] fits = run("sae", "inspect", "--sae", dir.resolve("sae").toString(), "--model", model.toString());
+        assertEquals("0", fits[0], fits[1]);
+        assertTrue(fits[1].contains("fits           " + model), fits[1]);
+        Path elsewhere = dir.resolve("layer7");
+        Files.createDirectories(elsewhere);
+        for (String f : new String[] {"sae_weights.safetensors", "features.json"}) {
+            Files.copy(dir.resolve("sae").resolve(f), elsewhere.resolve(f));
+        }
+        Files.writeString(elsewhere.resolve("cfg.json"), Files.readString(dir.resolve("sae/cfg.json")).replace("blocks.1.hook_resid_post", "blocks.7.hook_resid_post"));
+        String[] unfit = run("sae", "inspect", "--sae", elsewhere.toString(), "--model", model.toString());
+        assertEquals("2", unfit[0], unfit[1]);
     }
 
     private static List<String> iterableNames(JsonNode object) {
